@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backend author's API: the vtable every store and file format implements.
+ *
+ * A backend is one file in src/backends/ plus one line in the registry table
+ * (src/lib/registry.c). The core opens it, pulls records with read_next (a
+ * source) or pushes batches with write_batch (a sink), then commit()s and
+ * close()s it. The core never knows which backend it talks to.
+ */
+#ifndef GMIG_SYS_BACKEND_H
+#define GMIG_SYS_BACKEND_H
+
+#include "gmig/gmig.h"
+#include "gmig/sys/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GM_BACKEND_ABI_VERSION 1
+
+/* capability bits */
+#define GM_CAP_READ (1u << 0)   /* read_next works */
+#define GM_CAP_WRITE (1u << 1)  /* write_batch works */
+#define GM_CAP_FILE (1u << 2)   /* location is a file path; may be probed and compressed */
+#define GM_CAP_COUNT (1u << 3)  /* count() answers without reading everything */
+#define GM_CAP_TXN (1u << 4)    /* write batches are transactions */
+#define GM_CAP_DIR (1u << 5)    /* location is a directory (several files) */
+
+enum gm_open_mode { GM_OPEN_READ = 1, GM_OPEN_WRITE = 2 };
+
+/** Options the core passes to open(). Zeroed fields mean defaults. */
+struct gm_open_opts {
+	enum gm_open_mode mode;
+	size_t batch_size;        /* records per write_batch; 0 = backend default */
+	const char *params;       /* "k=v&k2=v2" after '?' in the URI, or NULL */
+	unsigned int flags;       /* GM_OPEN_F_* */
+};
+
+#define GM_OPEN_F_OVERWRITE (1u << 0) /* an existing file target may be replaced */
+
+struct gm_backend_ops;
+
+/** Common head of every backend object; a backend embeds it as its first member. */
+struct gm_backend {
+	const struct gm_backend_ops *ops;
+	char *location;   /* what open() was given, after the scheme: a path, "-", a URL */
+	uint64_t nodes_written, rels_written;
+	/* for progress: bytes of input consumed and the total (0 when unknown) */
+	uint64_t progress_done, progress_total;
+};
+
+struct gm_backend_ops {
+	unsigned int version;   /* GM_BACKEND_ABI_VERSION; append-only below */
+	const char *name;       /* "jsonl"; also its URI scheme ("jsonl:out.txt") */
+	const char *summary;    /* one line for `gmig formats` */
+	/* file name endings that select this backend (after .gz/.zst is stripped),
+	 * NULL-terminated; NULL when none */
+	const char *const *suffixes;
+	uint32_t caps;          /* GM_CAP_* */
+	uint32_t types;         /* GM_TYPE_BIT()s of the value types a sink stores exactly */
+
+	/** Optional (files): how sure (0..100) that head, the first decompressed bytes, is ours. */
+	int (*probe)(const unsigned char *head, size_t len);
+
+	/**
+	 * Required. Opens location (the URI without the "scheme:" prefix) for o->mode.
+	 * On success *out is a gm_backend whose ops and location the core sets.
+	 * A sink opened for a file writes to a temporary name; nothing appears
+	 * under the final name before commit().
+	 */
+	int (*open)(struct gm_backend **out, const char *location, const struct gm_open_opts *o);
+
+	/**
+	 * Required if GM_CAP_READ. Fills rec with the next record: all nodes come
+	 * before all relationships. Everything rec points to is allocated from a
+	 * (the core resets a between batches). Returns 0, GM_ITEROVER at the end,
+	 * GM_EDATA for a bad record (message names the position; the next call
+	 * continues after it), or another negative code when the stream is unusable.
+	 */
+	int (*read_next)(struct gm_backend *b, struct gm_record *rec, struct gm_arena *a);
+
+	/**
+	 * Required if GM_CAP_WRITE. Writes n records in canonical order
+	 * (gm_record_canonicalize), nodes before relationships. Either all n are
+	 * accepted or, on GM_EDATA/GM_EUNSUPPORTED, none of them (the message names
+	 * the record), so the core can retry one by one to isolate a bad record.
+	 */
+	int (*write_batch)(struct gm_backend *b, const struct gm_record *recs, size_t n);
+
+	/** Optional. Counts nodes and relationships (GM_CAP_COUNT). */
+	int (*count)(struct gm_backend *b, uint64_t *nodes, uint64_t *rels);
+
+	/**
+	 * Optional (sinks). Makes everything written durable and visible under the
+	 * final name (files: flush, close, rename). Called once, after the last batch.
+	 */
+	int (*commit)(struct gm_backend *b);
+
+	/**
+	 * Required. Frees the backend. A sink that was not committed removes what it
+	 * wrote (a file's temporary). Called also after errors; NULL-safe in the core.
+	 */
+	int (*close)(struct gm_backend *b);
+};
+
+/* ---- registry ---- */
+
+/** The registered backends, NULL-terminated. */
+const struct gm_backend_ops *const *gm_backends(void);
+/** A backend by name; NULL when none. */
+const struct gm_backend_ops *gm_backend_find(const char *name, size_t len);
+
+/**
+ * Opens uri: "scheme:location", or a plain path whose backend is chosen by its
+ * ending (".jsonl", ".graphml", ... with optional ".gz"/".zst") or, for reading,
+ * by probing its first bytes; "-" is stdin/stdout (gmig JSONL unless the
+ * content says otherwise). *found says which backend was chosen and why, for
+ * messages (may be NULL).
+ */
+int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_open_opts *o);
+/** Calls the backend's commit (0 when it has none). */
+int gm_backend_commit(struct gm_backend *b);
+/** Calls close; NULL is a no-op. Keeps the thread's current error message. */
+void gm_backend_close(struct gm_backend *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The backend registry: one table of every backend, and the rules that turn a
+ * URI or a file name into an opened backend (scheme, then file ending, then
+ * probing the first bytes).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
+#include "gmig/sys/backend.h"
+#include "io.h"
+
+/* One line per backend (src/backends/<name>.c). */
+#define BACKENDS(X)
+
+#define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
+#define ENTRY(name) &gm_backend_##name,
+BACKENDS(DECLARE)
+static const struct gm_backend_ops *const registry[] = {BACKENDS(ENTRY) NULL};
+
+const struct gm_backend_ops *const *gm_backends(void)
+{
+	return registry;
+}
+
+const struct gm_backend_ops *gm_backend_find(const char *name, size_t len)
+{
+	for (size_t i = 0; registry[i]; i++)
+		if (strlen(registry[i]->name) == len && !memcmp(registry[i]->name, name, len))
+			return registry[i];
+	return NULL;
+}
+
+/* Strips ".gz" / ".zst" and matches the rest of the name against suffixes. */
+static const struct gm_backend_ops *by_suffix(const char *path)
+{
+	size_t n = strlen(path);
+	size_t best_len = 0;
+	const struct gm_backend_ops *best = NULL;
+
+	if (n > 3 && !strcmp(path + n - 3, ".gz"))
+		n -= 3;
+	else if (n > 4 && !strcmp(path + n - 4, ".zst"))
+		n -= 4;
+	for (size_t i = 0; registry[i]; i++) {
+		const char *const *s = registry[i]->suffixes;
+
+		for (; s && *s; s++) {
+			size_t k = strlen(*s);
+
+			if (k <= n && k > best_len && !strncasecmp(path + n - k, *s, k)) {
+				best = registry[i];
+				best_len = k;
+			}
+		}
+	}
+	return best;
+}
+
+static const struct gm_backend_ops *by_probe(const char *path, int *error)
+{
+	unsigned char head[4096];
+	size_t got = 0;
+	int best_score = 0;
+	const struct gm_backend_ops *best = NULL;
+
+	if ((*error = gm_file_head(path, head, sizeof(head), &got)) < 0)
+		return NULL;
+	for (size_t i = 0; registry[i]; i++) {
+		int s;
+
+		if (!registry[i]->probe || !(registry[i]->caps & GM_CAP_READ))
+			continue;
+		if ((s = registry[i]->probe(head, got)) > best_score) {
+			best_score = s;
+			best = registry[i];
+		}
+	}
+	return best;
+}
+
+/* A scheme is letters/digits/+/-/. before ':' and at least 2 long (so "C:\x" is a path). */
+static size_t scheme_len(const char *uri)
+{
+	size_t i = 0;
+
+	while (uri[i] && (('a' <= uri[i] && uri[i] <= 'z') || ('0' <= uri[i] && uri[i] <= '9') ||
+			  uri[i] == '+' || uri[i] == '-' || uri[i] == '.'))
+		i++;
+	return (i >= 2 && uri[i] == ':') ? i : 0;
+}
+
+int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_open_opts *o)
+{
+	const struct gm_backend_ops *ops = NULL;
+	const char *loc = uri;
+	size_t sl = scheme_len(uri);
+	char *location = NULL;
+	const char *q;
+	struct gm_open_opts opts = *o;
+	int error = 0;
+
+	*out = NULL;
+	if (sl) {
+		if (!(ops = gm_backend_find(uri, sl)))
+			return gm_error_set(GM_ENOTFOUND,
+					    "unknown scheme '%.*s' in '%s' (see 'gmig formats')",
+					    (int)sl, uri, uri);
+		loc = uri + sl + 1;
+	} else if (!strcmp(uri, "-")) {
+		ops = gm_backend_find("jsonl", 5);
+	} else {
+		if (o->mode == GM_OPEN_READ) {
+			ops = by_probe(uri, &error);
+			if (error < 0)
+				return error;
+		}
+		if (!ops)
+			ops = by_suffix(uri);
+		if (!ops)
+			return gm_error_set(GM_EINVAL,
+					    "cannot tell the format of '%s'; name it with a scheme "
+					    "such as 'jsonl:%s' (see 'gmig formats')",
+					    uri, uri);
+	}
+	if (!ops)
+		return gm_error_set(GM_ENOTFOUND, "no backend for '%s'", uri);
+	if (o->mode == GM_OPEN_READ && !(ops->caps & GM_CAP_READ))
+		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot read ('%s')",
+				    ops->name, uri);
+	if (o->mode == GM_OPEN_WRITE && !(ops->caps & GM_CAP_WRITE))
+		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot write ('%s')",
+				    ops->name, uri);
+	if (!(location = gm_strdup(loc)))
+		return GM_ENOMEM;
+	/* "path?k=v" parameters for non-file backends; files keep '?' in the name */
+	if (!(ops->caps & GM_CAP_FILE) && (q = strchr(location, '?'))) {
+		opts.params = loc + (q - location) + 1;
+		location[q - location] = '\0';
+	}
+	if ((error = ops->open(out, location, &opts)) < 0) {
+		gm_free(location);
+		*out = NULL;
+		return error;
+	}
+	(*out)->ops = ops;
+	(*out)->location = location;
+	return 0;
+}
+
+int gm_backend_commit(struct gm_backend *b)
+{
+	return b->ops->commit ? b->ops->commit(b) : 0;
+}
+
+void gm_backend_close(struct gm_backend *b)
+{
+	char saved[1024];
+	int code = gm_error_code();
+	char *location;
+
+	if (!b)
+		return;
+	snprintf(saved, sizeof(saved), "%s", gm_error_last());
+	location = b->location;
+	b->ops->close(b);
+	gm_free(location);
+	if (code)
+		gm_error_set(code, "%s", saved);
+}
