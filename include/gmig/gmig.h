@@ -70,6 +70,59 @@ void *gm_realloc(void *p, size_t n);
 void gm_free(void *p);
 char *gm_strdup(const char *s);
 
+/* ---- copying a graph: export, import, migrate ---- */
+
+enum gm_on_error { GM_ON_ERROR_STOP = 0, GM_ON_ERROR_SKIP = 1 };
+
+/** Progress snapshot passed to gm_copy_opts.progress. */
+struct gm_progress {
+	uint64_t records;      /* records read so far */
+	uint64_t bytes_done;   /* source position (bytes or records), 0 when unknown */
+	uint64_t bytes_total;  /* its total, 0 when unknown */
+	double elapsed;        /* seconds since the start */
+	int final;             /* 1 for the last call */
+};
+
+struct gm_copy_opts {
+	size_t batch_size;            /* records per write batch; 0 = 10 000 */
+	enum gm_on_error on_error;    /* stop at the first bad record, or skip it */
+	uint64_t max_errors;          /* with skip: give up after more rejects than this; 0 = no limit */
+	const char *reject_path;      /* where skipped records are logged (JSON Lines), or NULL */
+	int dry_run;                  /* read and check everything, write nothing */
+	int force;                    /* a file target may be replaced */
+	void (*progress)(const struct gm_progress *p, void *ctx);
+	void *progress_ctx;
+};
+
+/** One summary row: a node label set (":A:B", "(no labels)") or a relationship type ("[:T]"). */
+struct gm_stat_row {
+	char *name;
+	int is_rel;
+	uint64_t read, written, rejected;
+};
+
+struct gm_copy_stats {
+	uint64_t nodes_read, nodes_written, rels_read, rels_written, rejected;
+	double seconds;
+	char *source_backend, *target_backend; /* backend names, for the summary */
+	struct gm_stat_row *rows;             /* in order of first appearance */
+	size_t nrows;
+};
+
+/**
+ * Copies every node and relationship of the store or file at from_uri into
+ * to_uri (see gm_backend_open for URIs). The target is written completely or
+ * not at all: files appear under their final name only when the copy succeeded.
+ * stats (may be NULL) is filled also on failure, for the summary; free it with
+ * gm_copy_stats_free. Returns 0, or a negative code with the message set.
+ */
+int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts *o,
+	    struct gm_copy_stats *stats);
+void gm_copy_stats_free(struct gm_copy_stats *stats);
+
+/** Set by a signal handler: running copies stop with GM_EINTR at the next record. */
+extern volatile int gm_interrupted;
+
 #ifdef __cplusplus
 }
 #endif
