@@ -120,6 +120,41 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 	    struct gm_copy_stats *stats);
 void gm_copy_stats_free(struct gm_copy_stats *stats);
 
+/* ---- validating a graph ---- */
+
+enum gm_finding_kind {
+	GM_FIND_BAD_RECORD = 1, /* the source could not read a record */
+	GM_FIND_DUPLICATE_KEY,  /* two nodes with one key */
+	GM_FIND_DANGLING,       /* a relationship endpoint that is no node */
+	GM_FIND_MIXED_TYPES     /* one property with several types across a label / type */
+};
+
+struct gm_finding {
+	enum gm_finding_kind kind;
+	char *text; /* "relationship 'r7' (line 12): end 'n9' is not a node" */
+};
+
+struct gm_validate_report {
+	uint64_t nodes, rels;
+	uint64_t bad_records, duplicate_keys, dangling, mixed_types; /* counts of findings */
+	struct gm_stat_row *rows; /* counts per label set / type ("read" holds the count) */
+	size_t nrows;
+	struct gm_finding *findings; /* the first max_findings findings of each kind */
+	size_t nfindings;
+	double seconds;
+};
+
+/**
+ * Reads every record of uri and checks: records the source cannot read,
+ * duplicate node keys, relationships whose endpoints are not nodes, and
+ * properties with more than one value type within one label or relationship
+ * type (Null does not count). Memory: a compact key map (about 32 bytes per
+ * node) and the schema. max_findings (0 = 20) caps the findings kept per kind.
+ * Returns 0 when the check ran (look at the counts), < 0 when it could not.
+ */
+int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report *rep);
+void gm_validate_report_free(struct gm_validate_report *rep);
+
 /** Set by a signal handler: running copies stop with GM_EINTR at the next record. */
 extern volatile int gm_interrupted;
 
