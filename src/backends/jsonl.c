@@ -285,6 +285,8 @@ static int read_object(struct jsonl *j, const struct gm_json_token *t0, struct g
 			else
 				return bad_rec(j, k, t.line, t.offset,
 					       "\"type\" must be \"node\" or \"relationship\"");
+			/* known from here on, for the core's reject log */
+			rec->kind = k == K_NODE ? GM_NODE : GM_REL;
 			break;
 		case F_ID:
 			if ((error = gm_json_next(j->r, &t)) < 0)
@@ -438,11 +440,15 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 		}
 		if (error == 0) {
 			j->last_line = t.line;
-			if (t.tok != GM_JSON_OBJ_BEGIN)
+			if (t.tok != GM_JSON_OBJ_BEGIN) {
+				memset(rec, 0, sizeof(*rec));
+				rec->line = t.line;
+				rec->offset = t.offset;
 				error = bad_rec(j, K_UNKNOWN, t.line, t.offset,
 						"a line must hold a JSON object");
-			else
+			} else {
 				error = read_object(j, &t, rec, a);
+			}
 		}
 		if (error == 1)
 			continue;
@@ -454,6 +460,8 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 			return 0;
 		}
 		if (error == GM_EDATA) {
+			if (!rec->line)
+				gm_json_position(j->r, &rec->line, &rec->offset);
 			j->bad++;
 			j->resync = 1;
 		} else if (!j->fatal && error != GM_ENOMEM) {
