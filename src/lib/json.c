@@ -151,7 +151,7 @@ void gm_json_reader_free(struct gm_json_reader *r)
 }
 
 /* Returns the next non-whitespace byte (not consumed), END_OF_INPUT, or < 0. */
-static int skip_ws(struct gm_json_reader *r)
+static int skip_ws_slow(struct gm_json_reader *r)
 {
 	int error;
 
@@ -186,6 +186,22 @@ static int skip_ws(struct gm_json_reader *r)
 		if (r->n == 0)
 			return END_OF_INPUT;
 	}
+}
+
+/* The common case inline: the next byte is already a token's first byte. */
+static inline int skip_ws(struct gm_json_reader *r)
+{
+	if (r->pos < r->n) {
+		unsigned int c = r->win[r->pos];
+
+		if (c > ' ')
+			return (int)c;
+		if (c == ' ' && r->pos + 1 < r->n && r->win[r->pos + 1] > ' ') {
+			r->pos++;
+			return r->win[r->pos];
+		}
+	}
+	return skip_ws_slow(r);
 }
 
 static int put(struct gm_json_reader *r, const void *p, size_t n)
@@ -322,7 +338,7 @@ static int scan_string(struct gm_json_reader *r, struct gm_json_token *t)
 	const unsigned char *p, *e, *seg;
 	int copied = 0, error;
 
-	gm_buf_clear(&r->scratch);
+	r->scratch.len = 0;
 	r->pos++;
 	p = seg = r->win + r->pos;
 	e = r->win + r->n;
@@ -510,7 +526,7 @@ static int scan_number(struct gm_json_reader *r, struct gm_json_token *t)
 	const char *why;
 	int error;
 
-	gm_buf_clear(&r->scratch);
+	r->scratch.len = 0;
 	for (;;) {
 		while (p < e && num_char[*p])
 			p++;
@@ -667,12 +683,18 @@ int gm_json_next(struct gm_json_reader *r, struct gm_json_token *t)
 					    describe(c, d, sizeof(d)));
 			r->pos++;
 			r->state = ST_VALUE;
-			continue;
+			/* straight on to the value: saves a trip through the switch */
+			if ((c = skip_ws(r)) < 0)
+				return c;
+			t->offset = r->base + r->pos;
+			t->line = r->line;
+			goto value;
 		case ST_ARR_FIRST:
 			if (c == ']')
 				return close_container(r, t, 0);
 			/* fall through */
 		case ST_VALUE:
+		value:
 			if (c == END_OF_INPUT)
 				return fail(r, t->line, t->offset, "unexpected end of input");
 			return parse_value(r, c, t);
@@ -681,6 +703,7 @@ int gm_json_next(struct gm_json_reader *r, struct gm_json_token *t)
 				return close_container(r, t, 1);
 			/* fall through */
 		case ST_KEY:
+		key:
 			if (c != '"')
 				return fail(r, t->line, t->offset, "expected a key but found %s",
 					    describe(c, d, sizeof(d)));
@@ -695,7 +718,13 @@ int gm_json_next(struct gm_json_reader *r, struct gm_json_token *t)
 			if (c == ',') {
 				r->pos++;
 				r->state = obj ? ST_KEY : ST_VALUE;
-				continue;
+				if ((c = skip_ws(r)) < 0)
+					return c;
+				t->offset = r->base + r->pos;
+				t->line = r->line;
+				if (obj)
+					goto key;
+				goto value;
 			}
 			if (c == (obj ? '}' : ']'))
 				return close_container(r, t, obj);
