@@ -123,6 +123,18 @@ static int needs_map_wrap(const struct gm_prop *p, size_t n)
 	return n == 2 && ((is_key(p[0].key, "_value") && is_key(p[1].key, "$type")));
 }
 
+/* A double as a JSON number, or as a string when it is not finite (APOC/Jackson style). */
+static int put_double(struct gm_buf *b, double d)
+{
+	int error;
+
+	if (isfinite(d))
+		return gm_fmt_double(b, d);
+	if ((error = gm_buf_putc(b, '"')) < 0 || (error = gm_fmt_double(b, d)) < 0)
+		return error;
+	return gm_buf_putc(b, '"');
+}
+
 static int write_point_plain(struct gm_buf *b, const struct gm_point *pt)
 {
 	int error = 0;
@@ -143,13 +155,13 @@ static int write_point_plain(struct gm_buf *b, const struct gm_point *pt)
 		return error;
 	}
 	if ((error = gm_buf_puts(b, wgs ? ",\"latitude\":" : ",\"x\":")) < 0 ||
-	    (error = gm_fmt_double(b, wgs ? pt->y : pt->x)) < 0 ||
+	    (error = put_double(b, wgs ? pt->y : pt->x)) < 0 ||
 	    (error = gm_buf_puts(b, wgs ? ",\"longitude\":" : ",\"y\":")) < 0 ||
-	    (error = gm_fmt_double(b, wgs ? pt->x : pt->y)) < 0 ||
+	    (error = put_double(b, wgs ? pt->x : pt->y)) < 0 ||
 	    (error = gm_buf_puts(b, wgs ? ",\"height\":" : ",\"z\":")) < 0)
 		return error;
 	if (pt->dim == 3)
-		error = gm_fmt_double(b, pt->z);
+		error = put_double(b, pt->z);
 	else
 		error = PUT_LIT(b, "null");
 	if (error < 0)
