@@ -42,6 +42,7 @@ struct gm_in {
 	z_stream z;
 	int z_init;
 	ZSTD_DCtx *zd;
+	size_t zlast; /* last ZSTD_decompressStream result: 0 = at a frame boundary */
 };
 
 static int io_error(const char *what, const char *name)
@@ -253,11 +254,13 @@ static int fill(struct gm_in *in)
 				return gm_error_set(GM_ECORRUPT, "bad zstd data in '%s': %s", in->name,
 						    ZSTD_getErrorName(r));
 			if (ob.pos == in->end) {
-				if (r != 0)
+				if (in->zlast != 0)
 					return gm_error_set(GM_ECORRUPT, "truncated zstd data in '%s'",
 							    in->name);
 				in->eof = 1;
 			}
+			if (ob.pos != in->end)
+				in->zlast = r;
 			in->end = ob.pos;
 			return 0;
 		}
@@ -265,6 +268,7 @@ static int fill(struct gm_in *in)
 		if (ZSTD_isError(r))
 			return gm_error_set(GM_ECORRUPT, "bad zstd data in '%s': %s", in->name,
 					    ZSTD_getErrorName(r));
+		in->zlast = r;
 		in->end = ob.pos;
 		in->rawpos = ib.pos;
 		return 0;
