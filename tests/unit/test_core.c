@@ -111,8 +111,8 @@ static void test_value_equal_and_copy(void **state)
 	assert_ptr_not_equal(copy.u.list.v, items);
 	items[0].u.i = 2;
 	assert_false(gm_value_equal(&copy, &list));
-	assert_int_equal(gm_value_types(&list), GM_TYPE_BIT(GM_T_LIST) | GM_TYPE_BIT(GM_T_INT) |
-							GM_TYPE_BIT(GM_T_STRING));
+	assert_int_equal(gm_value_types(&list),
+			 GM_TYPE_BIT(GM_T_LIST) | GM_TYPE_BIT(GM_T_INT) | GM_TYPE_BIT(GM_T_STRING));
 	assert_string_equal(gm_type_name(GM_T_DATE), "Date");
 	assert_int_equal(gm_type_from_name("Duration", 8), GM_T_DURATION);
 	assert_int_equal(gm_type_from_name("Nope", 4), -1);
@@ -122,8 +122,10 @@ static void test_value_equal_and_copy(void **state)
 static void test_canonicalize(void **state)
 {
 	struct gm_str labels[3] = {{"b", 1}, {"a", 1}, {"c", 1}};
-	struct gm_prop inner[2] = {{{"z", 1}, {.type = GM_T_NULL}}, {{"y", 1}, {.type = GM_T_NULL}}};
-	struct gm_prop props[2] = {{{"k2", 2}, {.type = GM_T_INT}}, {{"k1", 2}, {.type = GM_T_MAP}}};
+	struct gm_prop inner[2] = {{{"z", 1}, {.type = GM_T_NULL}},
+				   {{"y", 1}, {.type = GM_T_NULL}}};
+	struct gm_prop props[2] = {{{"k2", 2}, {.type = GM_T_INT}},
+				   {{"k1", 2}, {.type = GM_T_MAP}}};
 	struct gm_record r = {0};
 
 	(void)state;
