@@ -75,7 +75,8 @@ static int row_for(struct copy *c, const char *name, size_t len, int is_rel, siz
 		for (i = 0; i < ns; i++)
 			slots[i] = (size_t)-1;
 		for (size_t r = 0; r < st->nrows; r++) {
-			h = hash_bytes(st->rows[r].name, strlen(st->rows[r].name)) + (size_t)st->rows[r].is_rel;
+			h = hash_bytes(st->rows[r].name, strlen(st->rows[r].name)) +
+			    (size_t)st->rows[r].is_rel;
 			for (i = h & (ns - 1); slots[i] != (size_t)-1; i = (i + 1) & (ns - 1))
 				;
 			slots[i] = r;
@@ -146,8 +147,7 @@ static int reject(struct copy *c, const struct gm_record *r, size_t row, const c
 	if (c->o->on_error != GM_ON_ERROR_SKIP)
 		return gm_error_set(GM_EDATA, "%s", reason);
 	if (c->o->max_errors && c->st->rejected > c->o->max_errors)
-		return gm_error_set(GM_EDATA,
-				    "more than %llu bad records (--max-errors); last: %s",
+		return gm_error_set(GM_EDATA, "more than %llu bad records (--max-errors); last: %s",
 				    (unsigned long long)c->o->max_errors, reason);
 	if (!c->rejects)
 		return 0;
@@ -165,7 +165,8 @@ static int reject(struct copy *c, const struct gm_record *r, size_t row, const c
 	gm_buf_puts(b, ",\"reason\":");
 	gm_json_put_string(b, reason, strlen(reason), 0);
 	if (r && r->kind) {
-		gm_buf_puts(b, r->kind == GM_NODE ? ",\"kind\":\"node\"" : ",\"kind\":\"relationship\"");
+		gm_buf_puts(b, r->kind == GM_NODE ? ",\"kind\":\"node\""
+						  : ",\"kind\":\"relationship\"");
 		if (r->key.p) {
 			gm_buf_puts(b, ",\"id\":");
 			gm_json_put_string(b, r->key.p, r->key.len, 0);
@@ -281,8 +282,10 @@ static int check(struct copy *c, struct gm_record *r)
 		snprintf(pos, sizeof(pos), " (line %llu)", (unsigned long long)r->line);
 	if (r->kind == GM_NODE) {
 		if (c->seen_rel)
-			return gm_error_set(GM_EDATA, "node '%.*s' after relationships%s: sources "
-					    "must give all nodes first", (int)r->key.len, r->key.p, pos);
+			return gm_error_set(GM_EDATA,
+					    "node '%.*s' after relationships%s: sources "
+					    "must give all nodes first",
+					    (int)r->key.len, r->key.p, pos);
 		if (!r->key.p)
 			return gm_error_set(GM_EDATA, "node without a key%s", pos);
 	} else if (r->kind == GM_REL) {
@@ -335,11 +338,16 @@ static int run(struct copy *c)
 				c->st->nodes_read++;
 			else if (r->kind == GM_REL)
 				c->st->rels_read++;
-			if (r->kind && (r->type.p || r->nlabels || r->kind == GM_NODE) &&
-			    (error = record_row(c, r, &row)) < 0)
+			else
+				c->st->unreadable++;
+			/* a record too broken to tell what it is gets a row of its own */
+			if (r->kind)
+				error = record_row(c, r, &row);
+			else
+				error = row_for(c, "(unreadable)", 12, 0, &row);
+			if (error < 0)
 				return error;
-			if (row != (size_t)-1)
-				c->st->rows[row].read++;
+			c->st->rows[row].read++;
 			if ((error = reject(c, r, row, reason)) < 0)
 				return error;
 			continue;
@@ -350,19 +358,23 @@ static int run(struct copy *c)
 			c->st->nodes_read++;
 		else
 			c->st->rels_read++;
-		if ((error = record_row(c, r, &row)) < 0)
-			return error;
-		c->st->rows[row].read++;
+		/* check first: it puts labels in canonical order, which names the summary row */
 		if ((error = check(c, r)) < 0) {
 			char reason[1024];
 
 			if (error != GM_EDATA && error != GM_EUNSUPPORTED)
 				return error;
 			snprintf(reason, sizeof(reason), "%s", gm_error_last());
+			if ((error = record_row(c, r, &row)) < 0)
+				return error;
+			c->st->rows[row].read++;
 			if ((error = reject(c, r, row, reason)) < 0)
 				return error;
 			continue;
 		}
+		if ((error = record_row(c, r, &row)) < 0)
+			return error;
+		c->st->rows[row].read++;
 		if (!c->dst) { /* dry run: counted as would-be written */
 			c->st->rows[row].written++;
 			if (r->kind == GM_NODE)
