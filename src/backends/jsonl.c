@@ -22,8 +22,9 @@
  * endpoint objects {"id":..,"labels":..,"properties":..} (only "id" is used).
  * Unknown keys in a record are an error so that nothing is silently dropped.
  * A bad line is GM_EDATA naming the file, line and byte; reading resumes on
- * the next line. A missing end line (truncation), counts that disagree with
- * the records read, and anything after the end line are GM_ECORRUPT.
+ * the next line. In a file that starts with the header, a missing end line
+ * (truncation), counts that disagree with the records read, and anything after
+ * the end line are GM_ECORRUPT; a file without a header needs no end line.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -46,6 +47,7 @@ struct jsonl {
 	struct gm_json_reader *r;
 	int resync;   /* the last record was bad: continue at the next line */
 	int saw_head; /* a header or a record was read */
+	int header;   /* the input started with a header: it is a gmig dump and must end properly */
 	int saw_rel;
 	int saw_end;
 	int fatal; /* a GM_ECORRUPT (or worse) was returned: keep returning it */
@@ -287,6 +289,9 @@ static int read_object(struct jsonl *j, const struct gm_json_token *t0, struct g
 					       "\"type\" must be \"node\" or \"relationship\"");
 			/* known from here on, for the core's reject log */
 			rec->kind = k == K_NODE ? GM_NODE : GM_REL;
+			/* even a bad relationship line ends the nodes */
+			if (k == K_REL)
+				j->saw_rel = 1;
 			break;
 		case F_ID:
 			if ((error = gm_json_next(j->r, &t)) < 0)
@@ -361,6 +366,7 @@ static int read_object(struct jsonl *j, const struct gm_json_token *t0, struct g
 				return bad_rec(j, k, t0->line, t0->offset,
 					       "the header line must come first");
 			j->saw_head = 1;
+			j->header = 1;
 			return 1;
 		}
 		if (!(seen & F_NODES) || !(seen & F_RELS))
@@ -424,7 +430,8 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 		b->progress_done = gm_in_raw_done(j->in);
 		error = gm_json_next(j->r, &t);
 		if (error == 0 && t.tok == GM_JSON_EOF) {
-			if (j->saw_end)
+			/* without a header this is plain APOC-shaped JSON Lines: no end line */
+			if (j->saw_end || !j->header)
 				return GM_ITEROVER;
 			j->fatal = GM_ECORRUPT;
 			return gm_error_set(GM_ECORRUPT,
