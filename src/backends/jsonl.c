@@ -73,15 +73,28 @@ enum field {
 	F_RELS = 1 << 9
 };
 
+#define FIELD(s, f)                                                                                \
+	{                                                                                          \
+		s, sizeof(s) - 1, f                                                                \
+	}
 static const struct {
 	const char *name;
+	size_t len;
 	enum field f;
 } fields[] = {
-	{"type", F_TYPE},	   {"id", F_ID},       {"labels", F_LABELS},
-	{"label", F_LABEL},	   {"start", F_START}, {"end", F_END},
-	{"properties", F_PROPS},   {"gmig", F_GMIG},   {"nodes", F_NODES},
-	{"relationships", F_RELS},
+	FIELD("type", F_TYPE),		FIELD("id", F_ID),	 FIELD("labels", F_LABELS),
+	FIELD("label", F_LABEL),	FIELD("start", F_START), FIELD("end", F_END),
+	FIELD("properties", F_PROPS),	FIELD("gmig", F_GMIG),	 FIELD("nodes", F_NODES),
+	FIELD("relationships", F_RELS),
 };
+
+static enum field field_of(const char *p, size_t n)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].len == n && !memcmp(fields[i].name, p, n))
+			return fields[i].f;
+	return 0;
+}
 
 enum rkind { K_UNKNOWN, K_NODE, K_REL };
 
@@ -258,10 +271,7 @@ static int read_object(struct jsonl *j, const struct gm_json_token *t0, struct g
 			return error;
 		if (t.tok == GM_JSON_OBJ_END)
 			break;
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-			if (strlen(fields[i].name) == t.len &&
-			    !memcmp(fields[i].name, t.text, t.len))
-				f = fields[i].f;
+		f = field_of(t.text, t.len);
 		if (!f) {
 			if (seen & F_GMIG) { /* the header may say more (source, ...) */
 				if ((error = gm_json_skip(j->r)) < 0)
@@ -480,24 +490,28 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 
 /* ---- writing ---- */
 
-static int put_ref(struct gm_buf *b, const char *key, struct gm_str s)
+#define PUT_LIT(b, s) gm_buf_put((b), (s), sizeof(s) - 1)
+
+static int put_ref(struct gm_buf *b, const char *key, size_t klen, struct gm_str s)
 {
 	int error;
 
-	if ((error = gm_buf_puts(b, key)) < 0)
+	if ((error = gm_buf_put(b, key, klen)) < 0)
 		return error;
 	return gm_json_put_string(b, s.p, s.len, 0);
 }
+
+#define PUT_REF(b, k, s) put_ref((b), (k), sizeof(k) - 1, (s))
 
 static int write_record(struct gm_buf *b, const struct gm_record *r)
 {
 	int error = 0;
 
 	if (r->kind == GM_NODE) {
-		if ((error = put_ref(b, "{\"type\":\"node\",\"id\":", r->key)) < 0)
+		if ((error = PUT_REF(b, "{\"type\":\"node\",\"id\":", r->key)) < 0)
 			return error;
 		if (r->nlabels) {
-			if ((error = gm_buf_puts(b, ",\"labels\":[")) < 0)
+			if ((error = PUT_LIT(b, ",\"labels\":[")) < 0)
 				return error;
 			for (size_t i = 0; i < r->nlabels; i++)
 				if ((i && (error = gm_buf_putc(b, ',')) < 0) ||
@@ -508,14 +522,14 @@ static int write_record(struct gm_buf *b, const struct gm_record *r)
 				return error;
 		}
 	} else {
-		if ((error = gm_buf_puts(b, "{\"type\":\"relationship\"")) < 0 ||
-		    (r->key.p && (error = put_ref(b, ",\"id\":", r->key)) < 0) ||
-		    (error = put_ref(b, ",\"label\":", r->type)) < 0 ||
-		    (error = put_ref(b, ",\"start\":", r->from)) < 0 ||
-		    (error = put_ref(b, ",\"end\":", r->to)) < 0)
+		if ((error = PUT_LIT(b, "{\"type\":\"relationship\"")) < 0 ||
+		    (r->key.p && (error = PUT_REF(b, ",\"id\":", r->key)) < 0) ||
+		    (error = PUT_REF(b, ",\"label\":", r->type)) < 0 ||
+		    (error = PUT_REF(b, ",\"start\":", r->from)) < 0 ||
+		    (error = PUT_REF(b, ",\"end\":", r->to)) < 0)
 			return error;
 	}
-	if (r->nprops && ((error = gm_buf_puts(b, ",\"properties\":")) < 0 ||
+	if (r->nprops && ((error = PUT_LIT(b, ",\"properties\":")) < 0 ||
 			  (error = gm_tjson_write_props(b, r->props, r->nprops, 0)) < 0))
 		return error;
 	return gm_buf_put(b, "}\n", 2);

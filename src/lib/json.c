@@ -827,28 +827,45 @@ static char *put_u(char *o, unsigned long v)
 
 #define PUT_CHUNK 65536
 
+/* Nonzero when one of the 8 bytes in x needs escaping ('"', '\\', < 0x20), or is >= 0x80 when ascii. */
+static inline uint64_t needs_esc(uint64_t x, uint64_t hi)
+{
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((x - ONES * 0x20) & ~x) | (x & hi)) &
+	       HIGHS;
+}
+
 int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int flags)
 {
 	const unsigned char *s = (const unsigned char *)p, *end = s + len;
 	int ascii = flags & GM_JSON_W_ASCII;
+	uint64_t hi = ascii ? HIGHS : 0;
 	char *o;
 
 	init_esc();
-	if (gm_buf_grow(b, 2) < 0)
-		return GM_ENOMEM;
-	b->p[b->len++] = '"';
-	while (s < end) {
+	for (int first = 1; first || s < end; first = 0) {
 		size_t chunk = (size_t)(end - s) > PUT_CHUNK ? PUT_CHUNK : (size_t)(end - s);
 		const unsigned char *ce = s + chunk;
 
-		/* worst case: 6 output bytes per input byte, plus a sequence crossing ce */
-		if (gm_buf_grow(b, chunk * 6 + 16) < 0)
+		/* worst case 6 bytes out per byte in, a sequence crossing ce, the quotes */
+		if (gm_buf_grow(b, chunk * 6 + 20) < 0)
 			return GM_ENOMEM;
 		o = b->p + b->len;
+		if (first)
+			*o++ = '"';
 		while (s < ce) {
 			const unsigned char *run = s;
 			unsigned int c;
 
+			while (ce - s >= 8) {
+				uint64_t x;
+
+				memcpy(&x, s, 8);
+				if (needs_esc(x, hi))
+					break;
+				s += 8;
+			}
 			if (ascii)
 				while (s < ce && !esc_tab[*s] && *s < 0x80)
 					s++;
@@ -877,6 +894,7 @@ int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int
 
 				if (!k) {
 					b->len = (size_t)(o - b->p);
+					b->p[b->len] = '\0';
 					return gm_error_set(
 						GM_EDATA,
 						"invalid UTF-8 in string: %s (byte 0x%02x)", why,
@@ -902,8 +920,7 @@ int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int
 		}
 		b->len = (size_t)(o - b->p);
 	}
-	if (gm_buf_grow(b, 1) < 0)
-		return GM_ENOMEM;
+	/* the last grow left room for the closing quote and the NUL */
 	b->p[b->len++] = '"';
 	b->p[b->len] = '\0';
 	return 0;
