@@ -156,7 +156,9 @@ static int skip_ws_slow(struct gm_json_reader *r)
 	int error;
 
 	for (;;) {
-		const unsigned char *p = r->win + r->pos, *e = r->win + r->n;
+		/* no window yet before the first refill */
+		const unsigned char *p = r->win ? r->win + r->pos : NULL;
+		const unsigned char *e = r->win ? r->win + r->n : NULL;
 
 		while (p < e) {
 			unsigned int c = *p;
