@@ -33,7 +33,8 @@ enum gm_open_mode { GM_OPEN_READ = 1, GM_OPEN_WRITE = 2 };
 struct gm_open_opts {
 	enum gm_open_mode mode;
 	size_t batch_size;        /* records per write_batch; 0 = backend default */
-	const char *params;       /* "k=v&k2=v2" after '?' in the URI, or NULL */
+	const char *params;       /* "k=v&k2=v2" after '?' in a "scheme:location?..." URI,
+				     or NULL; valid while the backend lives */
 	unsigned int flags;       /* GM_OPEN_F_* */
 };
 
@@ -75,8 +76,9 @@ struct gm_backend_ops {
 	 * Required if GM_CAP_READ. Fills rec with the next record: all nodes come
 	 * before all relationships. Everything rec points to is allocated from a
 	 * (the core resets a between batches). Returns 0, GM_ITEROVER at the end,
-	 * GM_EDATA for a bad record (message names the position; the next call
-	 * continues after it), or another negative code when the stream is unusable.
+	 * GM_EDATA for a bad record (message names the position, and rec->line /
+	 * rec->offset are set to it; the next call continues after it), or another
+	 * negative code when the stream is unusable.
 	 */
 	int (*read_next)(struct gm_backend *b, struct gm_record *rec, struct gm_arena *a);
 
@@ -119,6 +121,17 @@ const struct gm_backend_ops *gm_backend_find(const char *name, size_t len);
  * messages (may be NULL).
  */
 int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_open_opts *o);
+/**
+ * Finds the backend for uri without opening it: *ops, and *location pointing
+ * into uri after the scheme. Same rules as gm_backend_open.
+ */
+int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_backend_ops **ops,
+		       const char **location);
+/**
+ * Looks up key in a "k=v&k2=v2" parameter string (NULL allowed). Returns 1 and
+ * sets *val (not NUL-terminated, no %-decoding) when present, else 0.
+ */
+int gm_params_get(const char *params, const char *key, struct gm_str *val);
 /** Calls the backend's commit (0 when it has none). */
 int gm_backend_commit(struct gm_backend *b);
 /** Calls close; NULL is a no-op. Keeps the thread's current error message. */
