@@ -378,6 +378,7 @@ struct reader {
 	int node_ready;
 	int err_code;
 	char err_msg[768];
+	uint64_t err_line, err_offset;
 	int fatal;
 
 	int suspended, final_fed, doc_done;
@@ -439,6 +440,8 @@ data_error(struct reader *r, int code, const char *fmt, ...)
 		vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 		va_end(ap);
 		r->err_code = code;
+		r->err_line = cur_line(r);
+		r->err_offset = (uint64_t)XML_GetCurrentByteIndex(r->xp);
 	}
 	XML_StopParser(r->xp, XML_TRUE);
 }
@@ -1311,6 +1314,9 @@ static int reader_next(struct gm_backend *b, struct gm_record *rec, struct gm_ar
 		if (r->err_code) {
 			e = r->err_code;
 			r->err_code = 0;
+			memset(rec, 0, sizeof(*rec));
+			rec->line = r->err_line;
+			rec->offset = r->err_offset;
 			return gm_error_set(e, "%s", r->err_msg);
 		}
 		if (r->node_ready) {
