@@ -28,7 +28,8 @@ const char *cli_num(uint64_t v, char *buf, size_t len)
 
 int cli_error(const char *cmd, int code)
 {
-	fprintf(stderr, "gmig %s: %s\n", cmd, *gm_error_last() ? gm_error_last() : gm_error_name(code));
+	fprintf(stderr, "gmig %s: %s\n", cmd,
+		*gm_error_last() ? gm_error_last() : gm_error_name(code));
 	return 2;
 }
 
@@ -57,7 +58,8 @@ void cli_progress(const struct gm_progress *p, void *ctx)
 			"{\"event\":\"progress\",\"records\":%llu,\"done\":%llu,\"total\":%llu,"
 			"\"elapsed\":%.3f,\"final\":%s}\n",
 			(unsigned long long)p->records, (unsigned long long)p->bytes_done,
-			(unsigned long long)p->bytes_total, p->elapsed, p->final ? "true" : "false");
+			(unsigned long long)p->bytes_total, p->elapsed,
+			p->final ? "true" : "false");
 		return;
 	}
 	fprintf(stderr, "%s%llu records, %.0f records/s", ps->tty ? "\r\033[K" : "",
@@ -77,8 +79,8 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 	uint64_t read = 0, written = 0, rejected = 0;
 	char a[32], b[32], c[32];
 
-	fprintf(out, "%-32s %12s %12s %12s\n", "label / type", "read", dry_run ? "checked" : "written",
-		"rejected");
+	fprintf(out, "%-32s %12s %12s %12s\n", "label / type", "read",
+		dry_run ? "checked" : "written", "rejected");
 	fprintf(out, "%-32s %12s %12s %12s\n", "--------------------------------", "------------",
 		"------------", "------------");
 	for (int pass = 0; pass < 2; pass++)
@@ -87,8 +89,9 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 
 			if (r->is_rel != pass)
 				continue;
-			fprintf(out, "%-32s %12s %12s %12s\n", r->name, cli_num(r->read, a, sizeof(a)),
-				cli_num(r->written, b, sizeof(b)), cli_num(r->rejected, c, sizeof(c)));
+			fprintf(out, "%-32s %12s %12s %12s\n", r->name,
+				cli_num(r->read, a, sizeof(a)), cli_num(r->written, b, sizeof(b)),
+				cli_num(r->rejected, c, sizeof(c)));
 			read += r->read;
 			written += r->written;
 			rejected += r->rejected;
@@ -118,12 +121,13 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 		gm_json_put_string(&b, gm_error_last(), strlen(gm_error_last()), 0);
 		gm_buf_putc(&b, ',');
 	}
-	gm_buf_printf(&b,
-		      "\"nodes_read\":%llu,\"nodes_written\":%llu,\"relationships_read\":%llu,"
-		      "\"relationships_written\":%llu,\"rejected\":%llu,\"seconds\":%.3f,\"rows\":[",
-		      (unsigned long long)st->nodes_read, (unsigned long long)st->nodes_written,
-		      (unsigned long long)st->rels_read, (unsigned long long)st->rels_written,
-		      (unsigned long long)st->rejected, st->seconds);
+	gm_buf_printf(
+		&b,
+		"\"nodes_read\":%llu,\"nodes_written\":%llu,\"relationships_read\":%llu,"
+		"\"relationships_written\":%llu,\"rejected\":%llu,\"seconds\":%.3f,\"rows\":[",
+		(unsigned long long)st->nodes_read, (unsigned long long)st->nodes_written,
+		(unsigned long long)st->rels_read, (unsigned long long)st->rels_written,
+		(unsigned long long)st->rejected, st->seconds);
 	for (size_t i = 0; i < st->nrows; i++) {
 		const struct gm_stat_row *r = &st->rows[i];
 
@@ -189,21 +193,35 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	return rc;
 }
 
-#define COPY_OPTS(a)                                                                            \
-	{OPT_U64, "batch-size", 'b', &(a).batch, "N", "records per write batch (10000)", NULL},       \
-	{OPT_CHOICE, "on-error", 0, &(a).on_error, "stop|skip",                                     \
-	 "stop at the first bad record (default) or skip it", on_error_choices},                     \
-	{OPT_STRING, "reject-file", 0, &(a).reject, "FILE",                                          \
-	 "with --on-error=skip: log each skipped record with its position and reason", NULL},       \
-	{OPT_U64, "max-errors", 0, &(a).max_errors, "N",                                            \
-	 "with --on-error=skip: fail once more than N records were skipped", NULL},                 \
-	{OPT_BOOL, "dry-run", 'n', &(a).dry_run, NULL, "read and check everything, write nothing",   \
-	 NULL},                                                                                      \
-	{OPT_BOOL, "force", 'f', &(a).force, NULL, "replace an existing target file", NULL},         \
-	{OPT_BOOL, "progress", 0, &(a).progress, NULL,                                              \
-	 "show progress on stderr even when it is not a terminal", NULL},                           \
-	{OPT_BOOL, "json", 0, &(a).json, NULL, "print the summary (and progress) as JSON", NULL},    \
-	{OPT_END, NULL, 0, NULL, NULL, NULL, NULL}
+#define COPY_OPTS(a)                                                                                 \
+	{OPT_U64, "batch-size", 'b', &(a).batch, "N", "records per write batch (10000)", NULL},      \
+		{OPT_CHOICE,	  "on-error",  0,                                                    \
+		 &(a).on_error,	  "stop|skip", "stop at the first bad record (default) or skip it",  \
+		 on_error_choices},                                                                  \
+		{OPT_STRING,                                                                         \
+		 "reject-file",                                                                      \
+		 0,                                                                                  \
+		 &(a).reject,                                                                        \
+		 "FILE",                                                                             \
+		 "with --on-error=skip: log each skipped record with its position and reason",       \
+		 NULL},                                                                              \
+		{OPT_U64, "max-errors",                                                              \
+		 0,	  &(a).max_errors,                                                           \
+		 "N",	  "with --on-error=skip: fail once more than N records were skipped",        \
+		 NULL},                                                                              \
+		{OPT_BOOL,     "dry-run", 'n',                                                       \
+		 &(a).dry_run, NULL,	  "read and check everything, write nothing",                \
+		 NULL},                                                                              \
+		{OPT_BOOL, "force", 'f', &(a).force, NULL, "replace an existing target file", NULL}, \
+		{OPT_BOOL, "progress",                                                               \
+		 0,	   &(a).progress,                                                            \
+		 NULL,	   "show progress on stderr even when it is not a terminal",                 \
+		 NULL},                                                                              \
+		{OPT_BOOL, "json", 0, &(a).json, NULL, "print the summary (and progress) as JSON",   \
+		 NULL},                                                                              \
+	{                                                                                            \
+		OPT_END, NULL, 0, NULL, NULL, NULL, NULL                                             \
+	}
 
 int cmd_export(int argc, const char **argv)
 {
@@ -215,7 +233,8 @@ int cmd_export(int argc, const char **argv)
 		COPY_OPTS(a)};
 	const struct cmd_info info = {
 		"export", "gmig export --from URI --to FILE [options]",
-		"Writes every node and relationship of a store to a file. The file appears only when\n"
+		"Writes every node and relationship of a store to a file. The file appears only "
+		"when\n"
 		"the export succeeded (it is written to FILE.tmp and renamed). Formats: see 'gmig "
 		"formats'.",
 		opts};
@@ -227,14 +246,15 @@ int cmd_import(int argc, const char **argv)
 {
 	struct copy_args a = {0};
 	const struct opt opts[] = {
-		{OPT_STRING, "from", 0, &a.from, "FILE", "the graph file to read ('-' for stdin)", NULL},
+		{OPT_STRING, "from", 0, &a.from, "FILE", "the graph file to read ('-' for stdin)",
+		 NULL},
 		{OPT_STRING, "to", 0, &a.to, "URI", "the store to load into", NULL},
 		COPY_OPTS(a)};
-	const struct cmd_info info = {
-		"import", "gmig import --from FILE --to URI [options]",
-		"Loads a graph file (gmig JSONL, APOC JSON, neo4j-admin CSV, GraphML; .gz/.zst) into a\n"
-		"store or another file.",
-		opts};
+	const struct cmd_info info = {"import", "gmig import --from FILE --to URI [options]",
+				      "Loads a graph file (gmig JSONL, APOC JSON, neo4j-admin CSV, "
+				      "GraphML; .gz/.zst) into a\n"
+				      "store or another file.",
+				      opts};
 
 	return run_copy("import", &info, &a, argc, argv);
 }
@@ -270,8 +290,8 @@ int cmd_generate(int argc, const char **argv)
 		 "a fixed conformance case instead: empty, unicode, types, selfloops, parallel, "
 		 "dangling, dupkey, big",
 		 NULL},
-		{OPT_STRING, "profile", 0, &profile, "NAME", "a generator profile (default: all types)",
-		 NULL},
+		{OPT_STRING, "profile", 0, &profile, "NAME",
+		 "a generator profile (default: all types)", NULL},
 		COPY_OPTS(a)};
 	const struct cmd_info info = {
 		"generate", "gmig generate --to URI [--nodes N] [--edges M] [--seed S] [options]",
@@ -288,7 +308,8 @@ int cmd_generate(int argc, const char **argv)
 	else
 		snprintf(uri, sizeof(uri), "generate:?nodes=%llu&edges=%llu&seed=%llu%s%s",
 			 (unsigned long long)nodes, (unsigned long long)edges,
-			 (unsigned long long)seed, profile ? "&profile=" : "", profile ? profile : "");
+			 (unsigned long long)seed, profile ? "&profile=" : "",
+			 profile ? profile : "");
 	a.from = uri;
 	return run_copy("generate", &info, &a, argc, argv);
 }

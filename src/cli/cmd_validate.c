@@ -78,10 +78,12 @@ int cmd_validate(int argc, const char **argv)
 		{OPT_END, NULL, 0, NULL, NULL, NULL, NULL}};
 	const struct cmd_info info = {
 		"validate", "gmig validate --store URI [--json]",
-		"Reads a whole graph and reports records that cannot be read, duplicate node keys,\n"
+		"Reads a whole graph and reports records that cannot be read, duplicate node "
+		"keys,\n"
 		"relationships whose endpoints are not nodes, properties with more than one type\n"
 		"within a label or relationship type, and counts by label and type.\n"
-		"Exit status 1 when it finds a problem, 0 when none, 2 when it cannot read the graph.",
+		"Exit status 1 when it finds a problem, 0 when none, 2 when it cannot read the "
+		"graph.",
 		opts};
 
 	if ((rc = opt_parse(&info, argc, argv)) != 0)

@@ -22,22 +22,25 @@ static const struct {
 	{"export", cmd_export, "write a store's graph to a file (gmig JSONL by default)"},
 	{"import", cmd_import, "load a graph file into a store"},
 	{"migrate", cmd_migrate, "copy a graph from any store or file to any other"},
-	{"validate", cmd_validate, "check a graph for dangling relationships, duplicate keys, mixed types"},
+	{"validate", cmd_validate,
+	 "check a graph for dangling relationships, duplicate keys, mixed types"},
 	{"generate", cmd_generate, "write a seeded synthetic graph (every value type)"},
 	{"formats", cmd_formats, "list the backends and formats and what each can do"},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: gmig <command> [options]\n"
-		     "       gmig <command> --help\n"
-		     "       gmig --version\n\n"
-		     "gmig moves property graphs between stores and files without losing anything.\n\n"
-		     "commands:\n");
+	fprintf(out,
+		"usage: gmig <command> [options]\n"
+		"       gmig <command> --help\n"
+		"       gmig --version\n\n"
+		"gmig moves property graphs between stores and files without losing anything.\n\n"
+		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nexit status: 0 ok, 1 problems found (validate), 2 error, 129 usage error\n"
-		     "documentation: docs/ in the source tree; gmig formats lists the URI schemes\n");
+	fprintf(out,
+		"\nexit status: 0 ok, 1 problems found (validate), 2 error, 129 usage error\n"
+		"documentation: docs/ in the source tree; gmig formats lists the URI schemes\n");
 }
 
 static void on_signal(int sig)

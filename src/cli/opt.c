@@ -27,9 +27,7 @@ static int set_value(const struct cmd_info *cmd, const struct opt *o, const char
 	char *end;
 
 	switch (o->type) {
-	case OPT_STRING:
-		*(const char **)o->dest = val;
-		return 0;
+	case OPT_STRING: *(const char **)o->dest = val; return 0;
 	case OPT_U64:
 		errno = 0;
 		if (!*val || *val == '-') {
@@ -42,8 +40,8 @@ static int set_value(const struct cmd_info *cmd, const struct opt *o, const char
 				return 0;
 			}
 		}
-		fprintf(stderr, "gmig %s: --%s wants a whole number, not '%s'\n", cmd->name,
-			o->lng, val);
+		fprintf(stderr, "gmig %s: --%s wants a whole number, not '%s'\n", cmd->name, o->lng,
+			val);
 		return -1;
 	case OPT_CHOICE:
 		for (int i = 0; o->choices[i]; i++)
@@ -56,8 +54,7 @@ static int set_value(const struct cmd_info *cmd, const struct opt *o, const char
 			fprintf(stderr, "%s%s", i ? ", " : " ", o->choices[i]);
 		fprintf(stderr, "; not '%s'\n", val);
 		return -1;
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -103,7 +100,8 @@ int opt_parse(const struct cmd_info *cmd, int argc, const char **argv)
 		}
 		if (o->type == OPT_BOOL) {
 			if (val) {
-				fprintf(stderr, "gmig %s: --%s takes no value\n", cmd->name, o->lng);
+				fprintf(stderr, "gmig %s: --%s takes no value\n", cmd->name,
+					o->lng);
 				return -1;
 			}
 			*(int *)o->dest = 1;

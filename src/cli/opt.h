@@ -14,18 +14,18 @@ enum opt_type { OPT_END = 0, OPT_STRING, OPT_U64, OPT_BOOL, OPT_CHOICE };
 
 struct opt {
 	enum opt_type type;
-	const char *lng;      /* "batch-size" */
-	char shrt;            /* 'b' or 0 */
-	void *dest;           /* const char **, uint64_t *, int * */
-	const char *arg;      /* "N", "URI": shown in --help */
+	const char *lng; /* "batch-size" */
+	char shrt;	 /* 'b' or 0 */
+	void *dest;	 /* const char **, uint64_t *, int * */
+	const char *arg; /* "N", "URI": shown in --help */
 	const char *help;
 	const char *const *choices; /* OPT_CHOICE: NULL-terminated; dest is int * (the index) */
 };
 
 struct cmd_info {
 	const char *name;
-	const char *usage;    /* "gmig export --from URI --to FILE [options]" */
-	const char *summary;  /* one paragraph */
+	const char *usage;   /* "gmig export --from URI --to FILE [options]" */
+	const char *summary; /* one paragraph */
 	const struct opt *opts;
 };
 

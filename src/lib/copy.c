@@ -75,7 +75,8 @@ static int row_for(struct copy *c, const char *name, size_t len, int is_rel, siz
 		for (i = 0; i < ns; i++)
 			slots[i] = (size_t)-1;
 		for (size_t r = 0; r < st->nrows; r++) {
-			h = hash_bytes(st->rows[r].name, strlen(st->rows[r].name)) + (size_t)st->rows[r].is_rel;
+			h = hash_bytes(st->rows[r].name, strlen(st->rows[r].name)) +
+			    (size_t)st->rows[r].is_rel;
 			for (i = h & (ns - 1); slots[i] != (size_t)-1; i = (i + 1) & (ns - 1))
 				;
 			slots[i] = r;
@@ -146,8 +147,7 @@ static int reject(struct copy *c, const struct gm_record *r, size_t row, const c
 	if (c->o->on_error != GM_ON_ERROR_SKIP)
 		return gm_error_set(GM_EDATA, "%s", reason);
 	if (c->o->max_errors && c->st->rejected > c->o->max_errors)
-		return gm_error_set(GM_EDATA,
-				    "more than %llu bad records (--max-errors); last: %s",
+		return gm_error_set(GM_EDATA, "more than %llu bad records (--max-errors); last: %s",
 				    (unsigned long long)c->o->max_errors, reason);
 	if (!c->rejects)
 		return 0;
@@ -165,7 +165,8 @@ static int reject(struct copy *c, const struct gm_record *r, size_t row, const c
 	gm_buf_puts(b, ",\"reason\":");
 	gm_json_put_string(b, reason, strlen(reason), 0);
 	if (r && r->kind) {
-		gm_buf_puts(b, r->kind == GM_NODE ? ",\"kind\":\"node\"" : ",\"kind\":\"relationship\"");
+		gm_buf_puts(b, r->kind == GM_NODE ? ",\"kind\":\"node\""
+						  : ",\"kind\":\"relationship\"");
 		if (r->key.p) {
 			gm_buf_puts(b, ",\"id\":");
 			gm_json_put_string(b, r->key.p, r->key.len, 0);
@@ -281,8 +282,10 @@ static int check(struct copy *c, struct gm_record *r)
 		snprintf(pos, sizeof(pos), " (line %llu)", (unsigned long long)r->line);
 	if (r->kind == GM_NODE) {
 		if (c->seen_rel)
-			return gm_error_set(GM_EDATA, "node '%.*s' after relationships%s: sources "
-					    "must give all nodes first", (int)r->key.len, r->key.p, pos);
+			return gm_error_set(GM_EDATA,
+					    "node '%.*s' after relationships%s: sources "
+					    "must give all nodes first",
+					    (int)r->key.len, r->key.p, pos);
 		if (!r->key.p)
 			return gm_error_set(GM_EDATA, "node without a key%s", pos);
 	} else if (r->kind == GM_REL) {

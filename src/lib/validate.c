@@ -77,7 +77,8 @@ static int schema_grow(struct validator *v)
 		slots[i] = (size_t)-1;
 	for (size_t k = 0; k < v->nschema; k++) {
 		struct schema_entry *e = &v->schema[k];
-		size_t h = hash_bytes(e->name, e->owner_len + 1 + e->prop_len, (size_t)e->is_rel + 7);
+		size_t h =
+			hash_bytes(e->name, e->owner_len + 1 + e->prop_len, (size_t)e->is_rel + 7);
 		size_t i = h & (ns - 1);
 
 		while (slots[i] != (size_t)-1)
@@ -173,7 +174,8 @@ static int row_count(struct validator *v, const struct gm_record *r)
 		return GM_ENOMEM;
 	/* label sets are few; a linear scan keeps this simple */
 	for (i = 0; i < rep->nrows; i++)
-		if (rep->rows[i].is_rel == (r->kind == GM_REL) && !strcmp(rep->rows[i].name, b->p)) {
+		if (rep->rows[i].is_rel == (r->kind == GM_REL) &&
+		    !strcmp(rep->rows[i].name, b->p)) {
 			rep->rows[i].read++;
 			return 0;
 		}
@@ -209,9 +211,9 @@ static int check_record(struct validator *v, struct gm_record *r)
 		v->rep->nodes++;
 		if ((error = gm_keyset_put(v->keys, r->key.p, r->key.len, 0, NULL)) < 0)
 			return error;
-		if (error == 0 &&
-		    (error = add_finding(v, GM_FIND_DUPLICATE_KEY, "node%s: key '%.*s' is used twice",
-					 pos, (int)r->key.len, r->key.p)) < 0)
+		if (error == 0 && (error = add_finding(v, GM_FIND_DUPLICATE_KEY,
+						       "node%s: key '%.*s' is used twice", pos,
+						       (int)r->key.len, r->key.p)) < 0)
 			return error;
 		for (size_t l = 0; l < r->nlabels; l++)
 			for (size_t i = 0; i < r->nprops; i++)
@@ -251,11 +253,12 @@ static int report_mixed(struct validator *v)
 			continue;
 		for (int t = 0; t < GM_T__COUNT; t++)
 			if (e->types & GM_TYPE_BIT(t))
-				n += (size_t)snprintf(types + n, sizeof(types) - n, "%s%s", n ? ", " : "",
-						      gm_type_name((enum gm_type)t));
-		if ((error = add_finding(v, GM_FIND_MIXED_TYPES, "%s%s%.*s%s property '%s' has types %s",
-					 e->is_rel ? "[:" : ":", "", (int)e->owner_len, e->name,
-					 e->is_rel ? "]" : "", e->name + e->owner_len + 1, types)) < 0)
+				n += (size_t)snprintf(types + n, sizeof(types) - n, "%s%s",
+						      n ? ", " : "", gm_type_name((enum gm_type)t));
+		if ((error = add_finding(
+			     v, GM_FIND_MIXED_TYPES, "%s%s%.*s%s property '%s' has types %s",
+			     e->is_rel ? "[:" : ":", "", (int)e->owner_len, e->name,
+			     e->is_rel ? "]" : "", e->name + e->owner_len + 1, types)) < 0)
 			return error;
 	}
 	return 0;
@@ -291,7 +294,8 @@ int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report 
 		if (error == GM_ITEROVER)
 			break;
 		if (error == GM_EDATA) {
-			if ((error = add_finding(&v, GM_FIND_BAD_RECORD, "%s", gm_error_last())) < 0)
+			if ((error = add_finding(&v, GM_FIND_BAD_RECORD, "%s", gm_error_last())) <
+			    0)
 				goto done;
 			continue;
 		}
