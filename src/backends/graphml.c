@@ -1201,8 +1201,8 @@ static int build(struct reader *r, struct gm_record *rec, struct gm_arena *a)
 
 		if (key_role(r, k, w->kind) != ROLE_NONE)
 			continue;
-		p->key.p = k->name;
-		p->key.len = k->namelen;
+		if (arena_str(a, k->name, k->namelen, &p->key) < 0)
+			return GM_ENOMEM;
 		if ((e = parse_value(k->sig, t + w->items[i].off, w->items[i].len, a, &p->val)) <
 		    0) {
 			if (e == GM_ENOMEM)
@@ -1230,8 +1230,8 @@ static int build(struct reader *r, struct gm_record *rec, struct gm_arena *a)
 				seen = w->items[i].key == ki;
 			if (seen)
 				continue;
-			p->key.p = k->name;
-			p->key.len = k->namelen;
+			if (arena_str(a, k->name, k->namelen, &p->key) < 0)
+				return GM_ENOMEM;
 			if ((e = parse_value(k->sig, k->def, k->deflen, a, &p->val)) < 0) {
 				if (e == GM_ENOMEM)
 					return e;
@@ -1563,7 +1563,7 @@ static int simple_list_sig(const struct gm_value *v, enum sig *out)
 
 		if (e->type != t)
 			return 0;
-		if (t == GM_T_INT && (e->u.i > 9007199254740992ll || e->u.i < -9007199254740992ll))
+		if (t == GM_T_INT && (e->u.i > 9007199254740991ll || e->u.i < -9007199254740991ll))
 			return 0;
 		if (t == GM_T_FLOAT &&
 		    (e->u.f != e->u.f || e->u.f - e->u.f != 0 || (e->u.f == 0 && signbit(e->u.f))))
