@@ -907,11 +907,16 @@ static void XMLCALL on_entity(void *ud, const XML_Char *name, int is_param, cons
 
 /* ---- typing ---- */
 
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static void trim(const char **p, size_t *n)
 {
-	while (*n && strchr(" \t\r\n", (*p)[0]))
+	while (*n && is_ws((*p)[0]))
 		(*p)++, (*n)--;
-	while (*n && strchr(" \t\r\n", (*p)[*n - 1]))
+	while (*n && is_ws((*p)[*n - 1]))
 		(*n)--;
 }
 
@@ -969,17 +974,20 @@ static int parse_json(const char *p, size_t n, struct gm_arena *a, unsigned flag
 {
 	struct gm_in *in = NULL;
 	struct gm_json_reader *jr = NULL;
-	struct gm_json_token t;
+	uint64_t line, off;
 	int e;
 
 	if ((e = gm_in_open_mem(&in, p, n, "value")) < 0 ||
 	    (e = gm_json_reader_new(&jr, in, 0)) < 0 ||
 	    (e = gm_tjson_read(jr, NULL, a, out, flags)) < 0)
 		goto done;
-	if ((e = gm_json_next(jr, &t)) < 0)
-		goto done;
-	if (t.tok != GM_JSON_EOF)
-		e = gm_error_set(GM_EDATA, "trailing text after the JSON value");
+	/* only white space may follow the value */
+	gm_json_position(jr, &line, &off);
+	for (; off < n; off++)
+		if (!is_ws(p[off])) {
+			e = gm_error_set(GM_EDATA, "trailing text after the JSON value");
+			break;
+		}
 done:
 	gm_json_reader_free(jr);
 	gm_in_free(in);
@@ -1197,10 +1205,11 @@ static int build(struct reader *r, struct gm_record *rec, struct gm_arena *a)
 		return GM_ENOMEM;
 	for (size_t i = 0; i < w->nitems; i++) {
 		const struct key *k = &r->keys.v[w->items[i].key];
-		struct gm_prop *p = &rec->props[rec->nprops];
+		struct gm_prop *p;
 
 		if (key_role(r, k, w->kind) != ROLE_NONE)
 			continue;
+		p = &rec->props[rec->nprops];
 		if (arena_str(a, k->name, k->namelen, &p->key) < 0)
 			return GM_ENOMEM;
 		if ((e = parse_value(k->sig, t + w->items[i].off, w->items[i].len, a, &p->val)) <
@@ -1221,11 +1230,12 @@ static int build(struct reader *r, struct gm_record *rec, struct gm_arena *a)
 
 		for (size_t ki = 0; ki < r->keys.n; ki++) {
 			const struct key *k = &r->keys.v[ki];
-			struct gm_prop *p = &rec->props[rec->nprops];
+			struct gm_prop *p;
 			int seen = 0;
 
 			if (!k->def || !(k->forb & want) || key_role(r, k, w->kind) != ROLE_NONE)
 				continue;
+			p = &rec->props[rec->nprops];
 			for (size_t i = 0; i < w->nitems && !seen; i++)
 				seen = w->items[i].key == ki;
 			if (seen)
