@@ -440,8 +440,11 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 		b->progress_done = gm_in_raw_done(j->in);
 		error = gm_json_next(j->r, &t);
 		if (error == 0 && t.tok == GM_JSON_EOF) {
-			/* without a header this is plain APOC-shaped JSON Lines: no end line */
-			if (j->saw_end || !j->header)
+			/*
+			 * Without a header this is plain APOC-shaped JSON Lines: no end
+			 * line. An empty input is a dump cut off before its header.
+			 */
+			if (j->saw_end || (!j->header && j->last_line))
 				return GM_ITEROVER;
 			j->fatal = GM_ECORRUPT;
 			return gm_error_set(GM_ECORRUPT,

@@ -320,6 +320,14 @@ static void test_truncated_msg(void **state)
 	assert_string_equal(gm_error_last(), want);
 	assert_int_equal(b->ops->read_next(b, &r, arena), GM_ECORRUPT);
 	gm_backend_close(b);
+	/* an empty file is a dump cut off before its header */
+	put_file("");
+	b = open_read();
+	assert_int_equal(b->ops->read_next(b, &r, arena), GM_ECORRUPT);
+	snprintf(want, sizeof(want), "'%s' is truncated after line 0: the end line is missing",
+		 path);
+	assert_string_equal(gm_error_last(), want);
+	gm_backend_close(b);
 }
 
 static void test_counts_and_trailer(void **state)
