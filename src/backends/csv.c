@@ -55,6 +55,8 @@
 #define MAX_ROW ((size_t)64 << 20) /* a row longer than this is a runaway quote */
 #define KEY_COLUMN "gmig_key"
 
+extern const struct gm_backend_ops gm_backend_csv;
+
 /* ------------------------------------------------------------------ common */
 
 static int is_blank(char c)
@@ -2033,8 +2035,10 @@ static int encode_record(struct csv_wr *w, const struct gm_record *rec, struct g
 					       "property '%.*s' is %s%s but its column has type "
 					       "%s",
 					       (int)pr->key.len, pr->key.p,
-					       gm_type_name(pr->val.type),
-					       pr->val.type == GM_T_LIST ? " (a list)" : "",
+					       pr->val.type == GM_T_LIST ? "a List of " : "",
+					       gm_type_name(pr->val.type == GM_T_LIST
+								    ? pr->val.u.list.v[0].type
+								    : pr->val.type),
 					       t.p ? t.p : "?");
 				gm_buf_free(&t);
 				return error;
