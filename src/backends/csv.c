@@ -97,8 +97,8 @@ static int remove_flat_dir(const char *dir)
 			break;
 		}
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			error = gm_error_set(GM_EINVAL, "cannot remove '%s': it contains a directory",
-					     dir);
+			error = gm_error_set(GM_EINVAL,
+					     "cannot remove '%s': it contains a directory", dir);
 		else if (unlink(p) < 0 && errno != ENOENT)
 			error = gm_error_set(GM_EIO, "cannot remove '%s': %s", p, strerror(errno));
 		gm_free(p);
@@ -183,16 +183,16 @@ enum col_kind { K_PROP, K_ID, K_START, K_END, K_LABEL, K_TYPE, K_IGNORE, K_KEY }
 
 struct rcol {
 	enum col_kind kind;
-	char *hdr;       /* the header field as written, for messages */
-	char *name;      /* property name (K_PROP; K_ID when named) or NULL */
+	char *hdr;  /* the header field as written, for messages */
+	char *name; /* property name (K_PROP; K_ID when named) or NULL */
 	size_t name_len;
-	enum gm_type t;  /* value type; element type for arrays */
-	uint8_t array;   /* <type>[] */
-	uint8_t vector;  /* vector{...}: a Vector */
-	int bits;        /* integer range: 8, 16, 32 or 64 */
-	char *space;     /* ID space of K_ID/K_START/K_END, NULL = the global one */
-	uint32_t srid;   /* point default crs, 0 = none */
-	char *tz;        /* time/datetime default zone or offset, NULL = none */
+	enum gm_type t; /* value type; element type for arrays */
+	uint8_t array;	/* <type>[] */
+	uint8_t vector; /* vector{...}: a Vector */
+	int bits;	/* integer range: 8, 16, 32 or 64 */
+	char *space;	/* ID space of K_ID/K_START/K_END, NULL = the global one */
+	uint32_t srid;	/* point default crs, 0 = none */
+	char *tz;	/* time/datetime default zone or offset, NULL = none */
 };
 
 struct group {
@@ -433,7 +433,8 @@ static int read_row(struct csv_rd *r, int *got)
 				*got = 1;
 				return 0;
 			}
-			for (j = i; j < n && p[j] != (unsigned char)dl && p[j] != '\n' && p[j] != '\r';
+			for (j = i;
+			     j < n && p[j] != (unsigned char)dl && p[j] != '\n' && p[j] != '\r';
 			     j++)
 				;
 			if (gm_buf_put(&r->row, p + i, j - i) < 0)
@@ -442,10 +443,11 @@ static int read_row(struct csv_rd *r, int *got)
 		}
 		gm_in_consume(r->in, n);
 		if (r->row.len > MAX_ROW)
-			return gm_error_set(GM_ECORRUPT,
-					    "invalid CSV in '%s' (line %llu): row longer than %zu MiB "
-					    "(an unterminated quote?)",
-					    r->fname, (unsigned long long)r->row_line, MAX_ROW >> 20);
+			return gm_error_set(
+				GM_ECORRUPT,
+				"invalid CSV in '%s' (line %llu): row longer than %zu MiB "
+				"(an unterminated quote?)",
+				r->fname, (unsigned long long)r->row_line, MAX_ROW >> 20);
 	}
 	r->file_eof = 1;
 	if (st == ST_Q)
@@ -483,22 +485,14 @@ static const struct {
 	enum gm_type t;
 	int bits;
 } scalar_types[] = {
-	{"string", GM_T_STRING, 0},
-	{"char", GM_T_STRING, 0},
-	{"int", GM_T_INT, 32},
-	{"long", GM_T_INT, 64},
-	{"short", GM_T_INT, 16},
-	{"byte", GM_T_INT, 8},
-	{"float", GM_T_FLOAT, 0},
-	{"double", GM_T_FLOAT, 0},
-	{"boolean", GM_T_BOOL, 0},
-	{"point", GM_T_POINT, 0},
-	{"date", GM_T_DATE, 0},
-	{"localtime", GM_T_LOCALTIME, 0},
-	{"time", GM_T_TIME, 0},
-	{"localdatetime", GM_T_LOCALDATETIME, 0},
-	{"datetime", GM_T_DATETIME, 0},
-	{"duration", GM_T_DURATION, 0},
+	{"string", GM_T_STRING, 0},	{"char", GM_T_STRING, 0},
+	{"int", GM_T_INT, 32},		{"long", GM_T_INT, 64},
+	{"short", GM_T_INT, 16},	{"byte", GM_T_INT, 8},
+	{"float", GM_T_FLOAT, 0},	{"double", GM_T_FLOAT, 0},
+	{"boolean", GM_T_BOOL, 0},	{"point", GM_T_POINT, 0},
+	{"date", GM_T_DATE, 0},		{"localtime", GM_T_LOCALTIME, 0},
+	{"time", GM_T_TIME, 0},		{"localdatetime", GM_T_LOCALDATETIME, 0},
+	{"datetime", GM_T_DATETIME, 0}, {"duration", GM_T_DURATION, 0},
 };
 
 /* Finds "key:value" in a {k:v, k2:v2} header configuration; value without quotes. */
@@ -590,6 +584,8 @@ static int parse_header_field(const struct csv_rd *r, const char *file, size_t c
 	for (k = m; k > 0 && p[k - 1] != ':'; k--)
 		;
 	if (k == 0) { /* no type: a string property */
+		if (!n)
+			return header_err(r, file, col, c->hdr, "a column needs a name or a type");
 		c->kind = K_PROP;
 		c->t = GM_T_STRING;
 		if (!(c->name = dup_n(p, n)))
@@ -613,8 +609,8 @@ static int parse_header_field(const struct csv_rd *r, const char *file, size_t c
 	else if (ieq(ty, tyn, "TYPE"))
 		c->kind = K_TYPE;
 	else if (ieq(ty, tyn, "IGNORE"))
-		c->kind = c->name_len == strlen(KEY_COLUMN) && !memcmp(c->name, KEY_COLUMN,
-								      c->name_len)
+		c->kind = c->name_len == strlen(KEY_COLUMN) &&
+					  !memcmp(c->name, KEY_COLUMN, c->name_len)
 				  ? K_KEY
 				  : K_IGNORE;
 	else {
@@ -657,8 +653,7 @@ static int parse_header_field(const struct csv_rd *r, const char *file, size_t c
 			c->srid = crs_table[ci].srid;
 		}
 		if (cfg && (c->t == GM_T_TIME || c->t == GM_T_DATETIME) &&
-		    config_get(cfg, cfgn, "timezone", &v, &vn) && vn &&
-		    !(c->tz = dup_n(v, vn)))
+		    config_get(cfg, cfgn, "timezone", &v, &vn) && vn && !(c->tz = dup_n(v, vn)))
 			return GM_ENOMEM;
 	}
 	if (grp && (c->kind == K_ID || c->kind == K_START || c->kind == K_END) && grpn &&
@@ -718,8 +713,9 @@ static int load_header(struct csv_rd *r, struct group *g)
 		if (slot) {
 			if (*slot >= 0) {
 				error = header_err(r, file, i, c->hdr,
-						   c->kind == K_ID ? "composite ids are not supported"
-								   : "column appears twice");
+						   c->kind == K_ID
+							   ? "composite ids are not supported"
+							   : "column appears twice");
 				goto done;
 			}
 			*slot = (int)i;
@@ -1310,8 +1306,8 @@ static int parse_point(const struct rowctx *x, const struct rcol *c, const char 
 		if (ieq(p + ks, kn, "srid")) {
 			int64_t s;
 
-			if (gm_parse_int64(p + vs, vn, &s) < 0 || (crs = crs_index((uint32_t)s)) < 0 ||
-			    s < 0)
+			if (gm_parse_int64(p + vs, vn, &s) < 0 ||
+			    (crs = crs_index((uint32_t)s)) < 0 || s < 0)
 				return row_err(x, "unknown srid '%.*s'", (int)vn, p + vs);
 			continue;
 		}
@@ -1417,8 +1413,7 @@ static int parse_scalar(const struct rowctx *x, const struct rcol *c, const char
 			return row_err(x, "'%.*s' is not a number", (int)n, p);
 		out->type = GM_T_FLOAT;
 		return 0;
-	case GM_T_POINT:
-		return parse_point(x, c, p, n, out);
+	case GM_T_POINT: return parse_point(x, c, p, n, out);
 	case GM_T_TIME:
 	case GM_T_DATETIME:
 		if (!has_zone(p, n, c->t)) { /* the header's zone, else UTC as neo4j's default */
@@ -1565,8 +1560,8 @@ static int build_record(struct csv_rd *r, const struct group *g, struct gm_recor
 		size_t cap = g->nlabels;
 
 		if (g->label_col >= 0)
-			cap += count_parts(field_ptr(r, (size_t)g->label_col),
-					   r->fl[g->label_col], r->adelim);
+			cap += count_parts(field_ptr(r, (size_t)g->label_col), r->fl[g->label_col],
+					   r->adelim);
 		if (cap && !(rec->labels = gm_arena_alloc(a, cap * sizeof(*rec->labels))))
 			return GM_ENOMEM;
 		for (size_t i = 0; i < g->nlabels; i++)
@@ -1638,8 +1633,7 @@ static int build_record(struct csv_rd *r, const struct group *g, struct gm_recor
 				return GM_ENOMEM;
 			rec->key.len = n;
 			break;
-		case K_IGNORE:
-			break;
+		case K_IGNORE: break;
 		case K_PROP: {
 			struct gm_prop *pr;
 
@@ -1720,8 +1714,8 @@ static int csv_read_next(struct gm_backend *b, struct gm_record *rec, struct gm_
 		}
 		g = &r->groups[r->gi];
 		error = read_row(r, &got);
-		b->progress_done = r->files_done_bytes + (r->mem ? gm_in_tell(r->in)
-								 : gm_in_raw_done(r->in));
+		b->progress_done =
+			r->files_done_bytes + (r->mem ? gm_in_tell(r->in) : gm_in_raw_done(r->in));
 		if (error == GM_EDATA || (error >= 0 && !got)) {
 			rd_close_file(r);
 			r->fi++;
@@ -1813,11 +1807,10 @@ static int refuse(const struct gm_record *rec, const char *fmt, ...)
 	if (rec->key.p)
 		return gm_error_set(GM_EUNSUPPORTED, "csv cannot store relationship '%.*s': %s",
 				    (int)rec->key.len, rec->key.p, why);
-	return gm_error_set(GM_EUNSUPPORTED,
-			    "csv cannot store relationship '%.*s'-[%.*s]->'%.*s': %s",
-			    (int)rec->from.len, rec->from.p ? rec->from.p : "", (int)rec->type.len,
-			    rec->type.p ? rec->type.p : "", (int)rec->to.len,
-			    rec->to.p ? rec->to.p : "", why);
+	return gm_error_set(
+		GM_EUNSUPPORTED, "csv cannot store relationship '%.*s'-[%.*s]->'%.*s': %s",
+		(int)rec->from.len, rec->from.p ? rec->from.p : "", (int)rec->type.len,
+		rec->type.p ? rec->type.p : "", (int)rec->to.len, rec->to.p ? rec->to.p : "", why);
 }
 
 static int array_elem_ok(enum gm_type t)
@@ -1833,9 +1826,7 @@ static int value_code(const struct gm_value *v, const char **why)
 	case GM_T_NULL:
 		*why = "null values cannot be stored (CSV cannot tell null from absent)";
 		return -1;
-	case GM_T_MAP:
-		*why = "maps cannot be stored in CSV";
-		return -1;
+	case GM_T_MAP: *why = "maps cannot be stored in CSV"; return -1;
 	case GM_T_BYTES:
 		if (!v->u.s.len) {
 			*why = "empty Bytes cannot be stored (CSV cannot tell empty from absent)";
@@ -1877,20 +1868,21 @@ static int value_code(const struct gm_value *v, const char **why)
 				return -1;
 			}
 			if (!array_elem_ok(t)) {
-				*why = t == GM_T_NULL ? "lists holding null cannot be stored in CSV"
-						      : "lists of this type cannot be stored in CSV";
+				*why = t == GM_T_NULL
+					       ? "lists holding null cannot be stored in CSV"
+					       : "lists of this type cannot be stored in CSV";
 				return -1;
 			}
-			if (t == GM_T_POINT && (crs_index(e->u.pt.srid) < 0 ||
-						crs_table[crs_index(e->u.pt.srid)].dim != e->u.pt.dim)) {
+			if (t == GM_T_POINT &&
+			    (crs_index(e->u.pt.srid) < 0 ||
+			     crs_table[crs_index(e->u.pt.srid)].dim != e->u.pt.dim)) {
 				*why = "a point whose SRID neo4j does not know cannot be stored";
 				return -1;
 			}
 		}
 		return 32 + (int)t;
 	}
-	default:
-		return (int)v->type;
+	default: return (int)v->type;
 	}
 }
 
@@ -1953,22 +1945,23 @@ static int fmt_value(const struct gm_record *rec, const struct gm_prop *pr, stru
 
 			if (e->type == GM_T_STRING) {
 				if (!e->u.s.len)
-					return refuse(rec,
-						      "property '%.*s': an empty string in a list "
-						      "cannot be stored (CSV arrays cannot hold one)",
-						      (int)pr->key.len, pr->key.p);
+					return refuse(
+						rec,
+						"property '%.*s': an empty string in a list "
+						"cannot be stored (CSV arrays cannot hold one)",
+						(int)pr->key.len, pr->key.p);
 				if (memchr(e->u.s.p, ';', e->u.s.len))
-					return refuse(rec,
-						      "property '%.*s': a list element contains the "
-						      "array delimiter ';'",
-						      (int)pr->key.len, pr->key.p);
+					return refuse(
+						rec,
+						"property '%.*s': a list element contains the "
+						"array delimiter ';'",
+						(int)pr->key.len, pr->key.p);
 			}
 			if ((i && gm_buf_putc(b, ';') < 0) || (error = fmt_scalar(b, e)) < 0)
 				return error < 0 ? error : GM_ENOMEM;
 		}
 		return 0;
-	default:
-		return fmt_scalar(b, v);
+	default: return fmt_scalar(b, v);
 	}
 }
 
@@ -2224,9 +2217,9 @@ static int copy_body(struct csv_wr *w, struct wfile *f, struct gm_out *out, size
 				for (; seen < fields; seen++)
 					if (gm_buf_putc(&pad, ',') < 0)
 						goto oom;
-				if (keep_first && (gm_buf_putc(&pad, ',') < 0 ||
-						   gm_buf_put(&pad, first.p ? first.p : "",
-							      first.len) < 0))
+				if (keep_first &&
+				    (gm_buf_putc(&pad, ',') < 0 ||
+				     gm_buf_put(&pad, first.p ? first.p : "", first.len) < 0))
 					goto oom;
 				if (gm_buf_putc(&pad, '\n') < 0)
 					goto oom;

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the csv backend (neo4j-admin import CSV directories). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <dirent.h>
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "buf.h"
 #include "gmig/sys/backend.h"
@@ -106,7 +107,10 @@ static void dump_value(struct gm_buf *b, const struct gm_value *v)
 	case GM_T_NULL: gm_buf_puts(b, "null"); break;
 	case GM_T_BOOL: gm_buf_puts(b, v->u.b ? "true" : "false"); break;
 	case GM_T_INT: gm_buf_put_i64(b, v->u.i); break;
-	case GM_T_FLOAT: gm_buf_puts(b, "F:"); gm_fmt_double(b, v->u.f); break;
+	case GM_T_FLOAT:
+		gm_buf_puts(b, "F:");
+		gm_fmt_double(b, v->u.f);
+		break;
 	case GM_T_STRING:
 		gm_buf_putc(b, '"');
 		gm_buf_put(b, v->u.s.p, v->u.s.len);
@@ -134,9 +138,7 @@ static void dump_value(struct gm_buf *b, const struct gm_value *v)
 		}
 		gm_buf_putc(b, ']');
 		break;
-	default:
-		gm_buf_printf(b, "%s:", gm_type_name(v->type));
-		gm_value_format_text(b, v);
+	default: gm_buf_printf(b, "%s:", gm_type_name(v->type)); gm_value_format_text(b, v);
 	}
 }
 
@@ -273,14 +275,13 @@ static struct gm_value V_list(struct gm_value *items, size_t n)
 	struct gm_value v = {.type = GM_T_LIST, .u.list = {items, n}};
 	return v;
 }
-static struct gm_prop P(const char *k, struct gm_value v)
-{
+static struct gm_prop P(const char *k, struct gm_value v) {
 	struct gm_prop p = {{k, strlen(k)}, v};
 	return p;
 }
 
-static struct gm_record node(const char *key, struct gm_str *labels, size_t nl,
-			     struct gm_prop *props, size_t np)
+static struct gm_record
+node(const char *key, struct gm_str *labels, size_t nl, struct gm_prop *props, size_t np)
 {
 	struct gm_record r;
 
@@ -358,7 +359,8 @@ static void test_read_single_space(void **state)
 {
 	(void)state;
 	put_file(tpath("n.csv"), ":ID(Person),name\n1,Ann\n2,Bob\n");
-	put_file(tpath("r.csv"), ":START_ID(Person),:END_ID(Person),:TYPE,since:int\n1,2,KNOWS,2001\n");
+	put_file(tpath("r.csv"),
+		 ":START_ID(Person),:END_ID(Person),:TYPE,since:int\n1,2,KNOWS,2001\n");
 	assert_string_equal(read_dir(tmpdir), "(1 name=\"Ann\")\n(2 name=\"Bob\")\n"
 					      "(1)-[:KNOWS since=2001]->(2)\n");
 }
@@ -403,27 +405,29 @@ static void test_read_typed(void **state)
 		"ldt=LocalDateTime:2015-07-04T19:32:24 dt=DateTime:2015-06-24T12:50:35.556+01:00 "
 		"du=Duration:P1Y2M3DT1H2M3.5S)\n");
 	/* default zones in the header; a value may override */
-	assert_string_equal(read_mem(":ID,d:datetime{timezone:Europe/Stockholm},"
-				     "t:time{timezone:+02:00},u:datetime\n"
-				     "a,2018-05-10T12:30:00,12:30:00,2018-05-10T12:30:00\n"
-				     "b,2018-05-10T12:30:00[Europe/Berlin],12:30:00Z,"
-				     "2018-05-10T12:30:00-05:00\n"),
-			    "(a d=DateTime:2018-05-10T12:30:00[Europe/Stockholm] t=Time:12:30:00+02:00 "
-			    "u=DateTime:2018-05-10T12:30:00Z)\n"
-			    "(b d=DateTime:2018-05-10T12:30:00[Europe/Berlin] t=Time:12:30:00Z "
-			    "u=DateTime:2018-05-10T12:30:00-05:00)\n");
+	assert_string_equal(
+		read_mem(":ID,d:datetime{timezone:Europe/Stockholm},"
+			 "t:time{timezone:+02:00},u:datetime\n"
+			 "a,2018-05-10T12:30:00,12:30:00,2018-05-10T12:30:00\n"
+			 "b,2018-05-10T12:30:00[Europe/Berlin],12:30:00Z,"
+			 "2018-05-10T12:30:00-05:00\n"),
+		"(a d=DateTime:2018-05-10T12:30:00[Europe/Stockholm] t=Time:12:30:00+02:00 "
+		"u=DateTime:2018-05-10T12:30:00Z)\n"
+		"(b d=DateTime:2018-05-10T12:30:00[Europe/Berlin] t=Time:12:30:00Z "
+		"u=DateTime:2018-05-10T12:30:00-05:00)\n");
 }
 
 static void test_read_arrays(void **state)
 {
 	(void)state;
-	assert_string_equal(read_mem(":ID,a:int[],b:string[],c:boolean[],d:double[],e:date[],"
-				     "f:byte[],g:point[],:LABEL\n"
-				     "n,1;2;3,x;y z;,true;false;TRUE,1.5;-2,2020-01-01;2021-02-03,"
-				     "1;-1;127,\"{x:1,y:2};{x:3,y:4}\",A;B;;C\n"),
-			    "(n:A:B:C a=[1,2,3] b=[\"x\",\"y z\",\"\"] c=[true,false,false] "
-			    "d=[F:1.5,F:-2.0] e=[Date:2020-01-01,Date:2021-02-03] f=bytes:Af9/ "
-			    "g=[Point:SRID=7203;POINT (1.0 2.0),Point:SRID=7203;POINT (3.0 4.0)])\n");
+	assert_string_equal(
+		read_mem(":ID,a:int[],b:string[],c:boolean[],d:double[],e:date[],"
+			 "f:byte[],g:point[],:LABEL\n"
+			 "n,1;2;3,x;y z;,true;false;TRUE,1.5;-2,2020-01-01;2021-02-03,"
+			 "1;-1;127,\"{x:1,y:2};{x:3,y:4}\",A;B;;C\n"),
+		"(n:A:B:C a=[1,2,3] b=[\"x\",\"y z\",\"\"] c=[true,false,false] "
+		"d=[F:1.5,F:-2.0] e=[Date:2020-01-01,Date:2021-02-03] f=bytes:Af9/ "
+		"g=[Point:SRID=7203;POINT (1.0 2.0),Point:SRID=7203;POINT (3.0 4.0)])\n");
 	/* empty array fields are absent (CSV cannot tell empty from absent) */
 	assert_string_equal(read_mem(":ID,a:int[],s:string\nn,,\nm,\"\",\"\"\n"),
 			    "(n)\n(m s=\"\")\n");
@@ -473,16 +477,18 @@ static void test_read_bad_rows(void **state)
 			    "! invalid node in 't.csv' (line 5, column 3 \"d:date\"): invalid Date "
 			    "'2020-13-01': month out of range\n"
 			    "! invalid CSV in 't.csv' (line 6): quoted field never ends\n");
-	assert_string_equal(read_mem(":ID,p:point\na,\"{x:1}\"\nb,\"{x:1,y:2,q:3}\"\nc,\"{x:1,y:2}\"\n"),
-			    "! invalid node in 't.csv' (line 2, column 2 \"p:point\"): point "
-			    "'{x:1}' needs two coordinates\n"
-			    "! invalid node in 't.csv' (line 3, column 2 \"p:point\"): unknown point "
-			    "key 'q'\n"
-			    "(c p=Point:SRID=7203;POINT (1.0 2.0))\n");
-	assert_string_equal(read_mem(":START_ID,:END_ID,:TYPE\na,b,\n,b,T\n"),
-			    "! invalid relationship in 't.csv' (line 2): missing relationship type\n"
-			    "! invalid relationship in 't.csv' (line 3, column 1 \":START_ID\"): "
-			    "missing start node id\n");
+	assert_string_equal(
+		read_mem(":ID,p:point\na,\"{x:1}\"\nb,\"{x:1,y:2,q:3}\"\nc,\"{x:1,y:2}\"\n"),
+		"! invalid node in 't.csv' (line 2, column 2 \"p:point\"): point "
+		"'{x:1}' needs two coordinates\n"
+		"! invalid node in 't.csv' (line 3, column 2 \"p:point\"): unknown point "
+		"key 'q'\n"
+		"(c p=Point:SRID=7203;POINT (1.0 2.0))\n");
+	assert_string_equal(
+		read_mem(":START_ID,:END_ID,:TYPE\na,b,\n,b,T\n"),
+		"! invalid relationship in 't.csv' (line 2): missing relationship type\n"
+		"! invalid relationship in 't.csv' (line 3, column 1 \":START_ID\"): "
+		"missing start node id\n");
 }
 
 static void test_read_bad_header(void **state)
@@ -491,9 +497,22 @@ static void test_read_bad_header(void **state)
 	assert_string_equal(read_mem(":ID,x:nosuch\n"),
 			    "open: invalid header in 't.csv' (column 2 \"x:nosuch\"): unknown type "
 			    "'nosuch'");
-	assert_string_equal(read_mem(":ID,a,a:int\n"),
-			    "open: invalid header in 't.csv' (column 3 \"a:int\"): property appears "
-			    "twice");
+	assert_string_equal(
+		read_mem(":ID,a,a:int\n"),
+		"open: invalid header in 't.csv' (column 3 \"a:int\"): property appears "
+		"twice");
+	assert_string_equal(
+		read_mem(":ID,,x\n"),
+		"open: invalid header in 't.csv' (column 2 \"\"): a column needs a name or "
+		"a type");
+	assert_string_equal(
+		read_mem(":ID,:int\n"),
+		"open: invalid header in 't.csv' (column 2 \":int\"): a property column "
+		"needs a name");
+	assert_string_equal(
+		read_mem(":ID,:ID\n"),
+		"open: invalid header in 't.csv' (column 2 \":ID\"): composite ids are not "
+		"supported");
 	assert_string_equal(read_mem(":START_ID,:TYPE\n"),
 			    "open: invalid header in 't.csv': a relationship file needs :START_ID "
 			    "and :END_ID");
@@ -530,7 +549,7 @@ static void test_read_args_options(void **state)
 					  "--relationships=SELF=r.tsv\n"
 					  "neo4j\n");
 	assert_string_equal(read_dir(tpath("in")), "(1:Person:Admin id=\"1\" v=[1,2])\n"
-						  "(1)-[:SELF]->(1)\n");
+						   "(1)-[:SELF]->(1)\n");
 }
 
 /* ---- writing ---- */
@@ -574,12 +593,11 @@ static void test_write_exact(void **state)
 			    "run\n"
 			    "#   neo4j-admin database import full @import.args <database>\n"
 			    "--nodes=nodes.csv\n--relationships=relationships.csv\n");
-	assert_string_equal(read_dir(out),
-			    "(a:Person age=30 name=\"Ann\")\n"
-			    "(b:Person:Admin name=\"Bob \"B\", Jr.\" score=F:1.5)\n"
-			    "(c)\n"
-			    "(a)-[:KNOWS since=2020]->(b)\n"
-			    "(b)-[r2:LIKES]->(c)\n");
+	assert_string_equal(read_dir(out), "(a:Person age=30 name=\"Ann\")\n"
+					   "(b:Person:Admin name=\"Bob \"B\", Jr.\" score=F:1.5)\n"
+					   "(c)\n"
+					   "(a)-[:KNOWS since=2020]->(b)\n"
+					   "(b)-[r2:LIKES]->(c)\n");
 }
 
 static void test_write_empty_and_multiline(void **state)
@@ -594,9 +612,8 @@ static void test_write_empty_and_multiline(void **state)
 	assert_int_equal(b->ops->write_batch(b, r, 1), 0);
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
-	assert_string_equal(slurp(tpath("m/nodes.csv")),
-			    ":ID,t:string,e:string,sp:string,:LABEL\n"
-			    "\"\",\"two\nlines\",\"\",\" x\",\n");
+	assert_string_equal(slurp(tpath("m/nodes.csv")), ":ID,t:string,e:string,sp:string,:LABEL\n"
+							 "\"\",\"two\nlines\",\"\",\" x\",\n");
 	assert_string_equal(slurp(tpath("m/relationships.csv")),
 			    ":START_ID,:END_ID,:TYPE,gmig_key:IGNORE\n\"\",\"\",T,\"\"\n");
 	assert_non_null(strstr(slurp(tpath("m/import.args")), "--multiline-fields=true"));
@@ -767,7 +784,8 @@ static void test_refusals(void **state)
 	expect_refusal(&r, "csv cannot store node 'n1': property 'p': null values cannot be stored "
 			   "(CSV cannot tell null from absent)");
 	p[0] = P("m", map);
-	expect_refusal(&r, "csv cannot store node 'n1': property 'm': maps cannot be stored in CSV");
+	expect_refusal(&r,
+		       "csv cannot store node 'n1': property 'm': maps cannot be stored in CSV");
 	p[0] = P("l", empty);
 	expect_refusal(&r, "csv cannot store node 'n1': property 'l': an empty list cannot be "
 			   "stored (CSV cannot tell an empty list from a missing one)");
