@@ -2061,7 +2061,8 @@ static int encode_record(struct csv_wr *w, const struct gm_record *rec, struct g
 		w->slots = s;
 		w->nslots = f->ncols;
 	}
-	memset(w->slots, 0, f->ncols * sizeof(*w->slots));
+	if (f->ncols)
+		memset(w->slots, 0, f->ncols * sizeof(*w->slots));
 	for (size_t i = 0; i < rec->nprops; i++)
 		w->slots[find_col(f, rec->props[i].key)] = &rec->props[i];
 
