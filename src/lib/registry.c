@@ -15,7 +15,8 @@
 /* One line per backend (src/backends/<name>.c). */
 #define BACKENDS(X) \
 	X(jsonl) \
-	X(graphml)
+	X(graphml) \
+	X(csv)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
