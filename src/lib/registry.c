@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gmig/sys/backend.h"
 #include "io.h"
@@ -135,8 +135,8 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
 	if (!ops)
 		return gm_error_set(GM_ENOTFOUND, "no backend for '%s'", uri);
 	if (mode == GM_OPEN_READ && !(ops->caps & GM_CAP_READ))
-		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot read ('%s')",
-				    ops->name, uri);
+		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot read ('%s')", ops->name,
+				    uri);
 	if (mode == GM_OPEN_WRITE && !(ops->caps & GM_CAP_WRITE))
 		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot write ('%s')",
 				    ops->name, uri);
