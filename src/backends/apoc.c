@@ -60,8 +60,8 @@
  * Exact types: booleans, integers, finite floats, strings, lists of those and
  * points with one of the four SRIDs. Anything else (null, bytes, maps, NaN and
  * infinities, temporals, durations, vectors) would not read back as itself and
- * is refused with GM_EUNSUPPORTED naming record and property, unless the
- * parameter lossy=stringify is given (then written as APOC writes them: ISO
+ * is refused with GM_EUNSUPPORTED naming record, property and type, unless
+ * the parameter lossy=stringify is given (then written as APOC writes them: ISO
  * strings, base64, "NaN", JSON objects and arrays, null). lossy=drop omits
  * null properties; "lossy=stringify,drop" does both.
  *
@@ -883,58 +883,66 @@ bad:
 
 /* ---- writing ---- */
 
-/* Why v cannot be written exactly as APOC JSON, or NULL. */
-static const char *inexact(const struct gm_value *v)
+/* The first value in v that would not read back as itself, or NULL; *detail says why. */
+static const struct gm_value *inexact(const struct gm_value *v, const char **detail)
 {
-	const char *why;
+	const struct gm_value *bad;
 
+	*detail = "";
 	switch (v->type) {
 	case GM_T_BOOL:
 	case GM_T_INT:
 	case GM_T_STRING: return NULL;
-	case GM_T_FLOAT: return isfinite(v->u.f) ? NULL : "a NaN or infinite Float";
+	case GM_T_FLOAT: *detail = " (NaN or infinite)"; return isfinite(v->u.f) ? NULL : v;
 	case GM_T_LIST:
 		for (size_t i = 0; i < v->u.list.n; i++)
-			if ((why = inexact(&v->u.list.v[i])))
-				return why;
+			if ((bad = inexact(&v->u.list.v[i], detail)))
+				return bad;
 		return NULL;
 	case GM_T_POINT:
+		*detail = " (a NaN or infinite coordinate)";
 		if (!isfinite(v->u.pt.x) || !isfinite(v->u.pt.y) ||
 		    (v->u.pt.dim == 3 && !isfinite(v->u.pt.z)))
-			return "a Point with a NaN or infinite coordinate";
+			return v;
+		*detail = " (SRID other than 4326, 4979, 7203, 9157)";
 		if ((v->u.pt.dim == 2 && (v->u.pt.srid == 4326 || v->u.pt.srid == 7203)) ||
 		    (v->u.pt.dim == 3 && (v->u.pt.srid == 4979 || v->u.pt.srid == 9157)))
 			return NULL;
-		return "a Point whose SRID is not 4326, 4979, 7203 or 9157";
-	case GM_T_NULL: return "a null";
-	case GM_T_BYTES: return "a Base64 (bytes)";
-	case GM_T_MAP: return "a Map";
-	case GM_T_DURATION: return "a Duration";
-	case GM_T_VECTOR: return "a Vector";
-	default: return "a temporal";
+		return v;
+	default: return v;
 	}
 }
 
-static int check_record(struct apoc *s, const struct gm_record *r, size_t i)
+/* Where a record came from, for messages: " (line 12)" or "". */
+static void where(const struct gm_record *r, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (r->line)
+		snprintf(buf, n, " (line %llu)", (unsigned long long)r->line);
+}
+
+static int check_record(struct apoc *s, const struct gm_record *r)
 {
 	for (size_t k = 0; k < r->nprops; k++) {
-		const struct gm_value *v = &r->props[k].val;
-		const char *why;
+		const struct gm_value *v = &r->props[k].val, *bad;
+		const char *detail;
+		char pos[40];
 
 		if (v->type == GM_T_NULL && (s->lossy & LOSSY_DROP))
 			continue;
-		if ((s->lossy & LOSSY_STRINGIFY) || !(why = inexact(v)))
+		if ((s->lossy & LOSSY_STRINGIFY) || !(bad = inexact(v, &detail)))
 			continue;
+		where(r, pos, sizeof(pos));
 		return gm_error_set(
 			GM_EUNSUPPORTED,
-			"cannot write %s '%.*s' (record %zu of the batch) as APOC JSON: property "
-			"'%.*s' is %s, which would not read back as itself (parameter "
-			"lossy=stringify writes it as APOC does%s)",
+			"%s '%.*s'%s has a %s value%s in property '%.*s', which the apoc format "
+			"cannot store exactly (parameter lossy=%s writes it anyway)",
 			r->kind == GM_NODE ? "node" : "relationship",
-			(int)(r->key.len > 100 ? 100 : r->key.len), r->key.p ? r->key.p : "", i,
+			(int)(r->key.len > 100 ? 100 : r->key.len), r->key.p ? r->key.p : "", pos,
+			gm_type_name(bad->type), detail,
 			(int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
-			r->props[k].key.p, why,
-			v->type == GM_T_NULL ? ", lossy=drop omits it" : "");
+			r->props[k].key.p,
+			v->type == GM_T_NULL ? "drop omits it, lossy=stringify" : "stringify");
 	}
 	return 0;
 }
@@ -1068,7 +1076,7 @@ static int apoc_write_batch(struct gm_backend *b, const struct gm_record *recs, 
 	int error;
 
 	for (size_t i = 0; i < n; i++)
-		if ((error = check_record(s, &recs[i], i)) < 0)
+		if ((error = check_record(s, &recs[i])) < 0)
 			return error;
 	gm_buf_clear(&s->buf);
 	for (size_t i = 0; i < n; i++) {

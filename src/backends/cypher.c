@@ -341,61 +341,63 @@ static int put_value(struct cypher *s, struct gm_buf *b, const struct gm_value *
 	}
 }
 
-/* Why v cannot be written, or NULL. */
-static const char *unwritable(const struct cypher *s, const struct gm_value *v)
+/* The first value in v that cannot be written, or NULL. */
+static const struct gm_value *unwritable(const struct cypher *s, const struct gm_value *v)
 {
-	const char *why;
+	const struct gm_value *bad;
 
 	switch (v->type) {
-	case GM_T_BYTES: return (s->lossy & LOSSY_STRINGIFY) ? NULL : "a Base64 (bytes) value";
-	case GM_T_VECTOR: return (s->lossy & LOSSY_STRINGIFY) ? NULL : "a Vector";
+	case GM_T_BYTES:
+	case GM_T_VECTOR: return (s->lossy & LOSSY_STRINGIFY) ? NULL : v;
 	case GM_T_POINT:
 		if ((v->u.pt.dim == 2 && (v->u.pt.srid == 4326 || v->u.pt.srid == 7203)) ||
 		    (v->u.pt.dim == 3 && (v->u.pt.srid == 4979 || v->u.pt.srid == 9157)))
 			return NULL;
-		return "a Point whose SRID is not 4326, 4979, 7203 or 9157";
+		return v;
 	case GM_T_LIST:
 		for (size_t i = 0; i < v->u.list.n; i++)
-			if ((why = unwritable(s, &v->u.list.v[i])))
-				return why;
+			if ((bad = unwritable(s, &v->u.list.v[i])))
+				return bad;
 		return NULL;
 	case GM_T_MAP:
 		for (size_t i = 0; i < v->u.map.n; i++)
-			if ((why = unwritable(s, &v->u.map.p[i].val)))
-				return why;
+			if ((bad = unwritable(s, &v->u.map.p[i].val)))
+				return bad;
 		return NULL;
 	default: return NULL;
 	}
 }
 
-static int check_record(const struct cypher *s, const struct gm_record *r, size_t i)
+static int check_record(const struct cypher *s, const struct gm_record *r)
 {
 	for (size_t k = 0; k < r->nprops; k++) {
-		const struct gm_value *v = &r->props[k].val;
-		const char *why;
-		const char *hint = "";
+		const struct gm_value *v = &r->props[k].val, *bad = v;
+		const char *hint;
+		char pos[40] = "";
 
 		if (v->type == GM_T_NULL) {
 			if (s->lossy & LOSSY_DROP)
 				continue;
-			why = "null (SET would remove it)";
-			hint = " (parameter lossy=drop leaves null properties out)";
-		} else if (!(why = unwritable(s, v))) {
+			hint = "SET would remove the property; parameter lossy=drop leaves null "
+			       "properties out";
+		} else if (!(bad = unwritable(s, v))) {
 			continue;
-		} else if (!strncmp(why, "a Point", 7)) {
-			hint = "";
+		} else if (bad->type == GM_T_POINT) {
+			hint = "a point with an SRID other than 4326, 4979, 7203 or 9157";
 		} else {
-			hint = " (parameter lossy=stringify writes bytes as base64 strings and "
-			       "vectors as lists)";
+			hint = "Cypher has no such literal; parameter lossy=stringify writes bytes "
+			       "as base64 strings and vectors as lists";
 		}
+		if (r->line)
+			snprintf(pos, sizeof(pos), " (line %llu)", (unsigned long long)r->line);
 		return gm_error_set(GM_EUNSUPPORTED,
-				    "cannot write %s '%.*s' (record %zu of the batch) as Cypher: "
-				    "property '%.*s' is %s%s",
+				    "%s '%.*s'%s has a %s value in property '%.*s', which the "
+				    "cypher format cannot store (%s)",
 				    r->kind == GM_NODE ? "node" : "relationship",
 				    (int)(r->key.len > 100 ? 100 : r->key.len),
-				    r->key.p ? r->key.p : "", i,
+				    r->key.p ? r->key.p : "", pos, gm_type_name(bad->type),
 				    (int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
-				    r->props[k].key.p, why, hint);
+				    r->props[k].key.p, hint);
 	}
 	return 0;
 }
@@ -504,7 +506,7 @@ static int cypher_write_batch(struct gm_backend *b, const struct gm_record *recs
 	int error = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if ((error = check_record(s, &recs[i], i)) < 0)
+		if ((error = check_record(s, &recs[i])) < 0)
 			return error;
 	gm_buf_clear(&s->buf);
 	for (size_t i = 0; i < n && error >= 0; i++)
