@@ -1235,6 +1235,8 @@ static int apoc_probe(const unsigned char *head, size_t len)
 	char h[4096];
 	size_t n = compact(head, len, h, sizeof(h));
 
+	if (starts(h, n, "{\"gmig\":"))
+		return 0; /* gmig JSONL's own header */
 	if (starts(h, n, "{\"type\":\"node\"") || starts(h, n, "{\"type\":\"relationship\""))
 		return 70;
 	if (starts(h, n, "[{\"type\":\"node\"") || starts(h, n, "[{\"type\":\"relationship\"") ||
