@@ -103,6 +103,7 @@ struct gm_stat_row {
 
 struct gm_copy_stats {
 	uint64_t nodes_read, nodes_written, rels_read, rels_written, rejected;
+	uint64_t unreadable; /* records read but too broken to tell node from relationship */
 	double seconds;
 	char *source_backend, *target_backend; /* backend names, for the summary */
 	struct gm_stat_row *rows;	       /* in order of first appearance */

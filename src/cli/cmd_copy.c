@@ -96,9 +96,7 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 			written += r->written;
 			rejected += r->rejected;
 		}
-	/* records that failed before their label was known have no row */
-	read = st->nodes_read + st->rels_read;
-	rejected = st->rejected;
+	rejected = st->rejected; /* also counts a record a stopped batch refused */
 	fprintf(out, "%-32s %12s %12s %12s\n", "--------------------------------", "------------",
 		"------------", "------------");
 	fprintf(out, "%-32s %12s %12s %12s\n", "total", cli_num(read, a, sizeof(a)),
@@ -123,8 +121,11 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 	}
 	gm_buf_printf(
 		&b,
+		"\"records_read\":%llu,\"records_written\":%llu,"
 		"\"nodes_read\":%llu,\"nodes_written\":%llu,\"relationships_read\":%llu,"
 		"\"relationships_written\":%llu,\"rejected\":%llu,\"seconds\":%.3f,\"rows\":[",
+		(unsigned long long)(st->nodes_read + st->rels_read + st->unreadable),
+		(unsigned long long)(st->nodes_written + st->rels_written),
 		(unsigned long long)st->nodes_read, (unsigned long long)st->nodes_written,
 		(unsigned long long)st->rels_read, (unsigned long long)st->rels_written,
 		(unsigned long long)st->rejected, st->seconds);

@@ -338,11 +338,16 @@ static int run(struct copy *c)
 				c->st->nodes_read++;
 			else if (r->kind == GM_REL)
 				c->st->rels_read++;
-			if (r->kind && (r->type.p || r->nlabels || r->kind == GM_NODE) &&
-			    (error = record_row(c, r, &row)) < 0)
+			else
+				c->st->unreadable++;
+			/* a record too broken to tell what it is gets a row of its own */
+			if (r->kind)
+				error = record_row(c, r, &row);
+			else
+				error = row_for(c, "(unreadable)", 12, 0, &row);
+			if (error < 0)
 				return error;
-			if (row != (size_t)-1)
-				c->st->rows[row].read++;
+			c->st->rows[row].read++;
 			if ((error = reject(c, r, row, reason)) < 0)
 				return error;
 			continue;
@@ -353,19 +358,23 @@ static int run(struct copy *c)
 			c->st->nodes_read++;
 		else
 			c->st->rels_read++;
-		if ((error = record_row(c, r, &row)) < 0)
-			return error;
-		c->st->rows[row].read++;
+		/* check first: it puts labels in canonical order, which names the summary row */
 		if ((error = check(c, r)) < 0) {
 			char reason[1024];
 
 			if (error != GM_EDATA && error != GM_EUNSUPPORTED)
 				return error;
 			snprintf(reason, sizeof(reason), "%s", gm_error_last());
+			if ((error = record_row(c, r, &row)) < 0)
+				return error;
+			c->st->rows[row].read++;
 			if ((error = reject(c, r, row, reason)) < 0)
 				return error;
 			continue;
 		}
+		if ((error = record_row(c, r, &row)) < 0)
+			return error;
+		c->st->rows[row].read++;
 		if (!c->dst) { /* dry run: counted as would-be written */
 			c->st->rows[row].written++;
 			if (r->kind == GM_NODE)

@@ -49,7 +49,17 @@ struct gm_json_token {
 	uint64_t offset;    /* 0-based byte offset where the token starts */
 };
 
-#define GM_JSON_SEQ (1u << 0) /* input is a sequence of top-level values (JSON Lines) */
+/*
+ * Input is a sequence of top-level values (JSON Lines). A value must not span
+ * lines (a newline inside an object or array is an error), so that
+ * gm_json_resync_line always recovers at the next record.
+ */
+#define GM_JSON_SEQ (1u << 0)
+/*
+ * STRING and KEY text may point into the input's window, without a NUL
+ * terminator (use len); NUMBER text is always NUL-terminated.
+ */
+#define GM_JSON_NOCOPY (1u << 1)
 
 struct gm_json_reader;
 

@@ -14,6 +14,7 @@
 
 /* One line per backend (src/backends/<name>.c). */
 #define BACKENDS(X) \
+	X(jsonl) \
 	X(apoc) \
 	X(cypher)
 

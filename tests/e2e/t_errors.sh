@@ -25,9 +25,10 @@ no_temps "stop leaves no temporary file"
 # --on-error=skip: rejects logged, read = written + rejected
 expect 0 "skip bad records" migrate --from bad.jsonl --to out.jsonl --on-error=skip \
 	--reject-file rej.jsonl --json
-contains out.txt '"nodes_read":4,"nodes_written":2' "nodes read 4, written 2"
-contains out.txt '"relationships_read":2,"relationships_written":1' "relationships read 2, written 1"
-contains out.txt '"rejected":3' "three records rejected"
+contains out.txt '"records_read":6,"records_written":3' "6 records read, 3 written"
+contains out.txt '"nodes_written":2' "2 nodes written"
+contains out.txt '"relationships_written":1' "1 relationship written"
+contains out.txt '"rejected":3' "three records rejected: read = written + rejected"
 check "reject file has one line per rejected record" test "$(wc -l <rej.jsonl)" -eq 3
 contains rej.jsonl '"line":3' "reject file names line 3"
 contains rej.jsonl '"line":5' "reject file names line 5"
