@@ -634,6 +634,34 @@ static int read_record(struct apoc *s, struct gm_record *rec, struct gm_arena *a
 	return 0;
 }
 
+/*
+ * JSON Lines (a sequence of one-line values) or a single document? The parser
+ * needs to know up front: '[' starts ARRAY_JSON, '{' followed by the member
+ * name "nodes" or "rels" a document, anything else JSON Lines.
+ */
+static unsigned int peek_flags(struct gm_in *in)
+{
+	const unsigned char *p;
+	size_t n, i = 0;
+
+	if (gm_in_window(in, 4096, &p, &n) < 0)
+		return GM_JSON_SEQ; /* the parser reports the error */
+	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+		i = 3;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	if (i < n && p[i] == '[')
+		return 0;
+	if (i >= n || p[i] != '{')
+		return GM_JSON_SEQ;
+	for (i++; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'); i++)
+		;
+	if ((n - i >= 8 && !memcmp(p + i, "\"nodes\"", 7)) ||
+	    (n - i >= 7 && !memcmp(p + i, "\"rels\"", 6)) || (i < n && p[i] == '}'))
+		return 0;
+	return GM_JSON_SEQ;
+}
+
 static int open_reader(struct apoc *s)
 {
 	int error;
@@ -648,7 +676,7 @@ static int open_reader(struct apoc *s)
 		error = gm_in_open(&s->in, s->path);
 	if (error < 0)
 		return error;
-	return gm_json_reader_new(&s->r, s->in, GM_JSON_SEQ);
+	return gm_json_reader_new(&s->r, s->in, peek_flags(s->in));
 }
 
 static int data_error(struct apoc *s, const struct gm_json_token *t, const char *what,

@@ -206,7 +206,7 @@ static void test_script_exact(void **state)
 		"ldt:localdatetime('2015-07-04T19:32:24'), lt:localtime('12:50:35.556'), "
 		"m:{k:1, `odd key`:null}, nan:0.0/0.0, ninf:-1.0/0.0, nz:-0.0, "
 		"p2:point({longitude: 33.46789, latitude: 13.1, crs: 'wgs-84'}), "
-		"p3:point({x: 1.0, y: -2.5, z: 3e-7, crs: 'cartesian-3d'}), "
+		"p3:point({x: 1.0, y: -2.5, z: 3e-07, crs: 'cartesian-3d'}), "
 		"p4:point({longitude: 1.0, latitude: 2.0, height: 100.0, crs: 'wgs-84-3d'}), "
 		"p5:point({x: 0.5, y: 0.25, crs: 'cartesian'}), "
 		"s:\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g'h\xc3\xa9\", "
