@@ -84,7 +84,7 @@
 #define LOSSY_DROP (1u << 1)
 
 enum state {
-	ST_START,     /* nothing read yet */
+	ST_START,     /* a document (array or object): nothing read yet */
 	ST_LINES,     /* JSON Lines: between records */
 	ST_ARRAY,     /* ARRAY_JSON: inside the array */
 	ST_DOC,	      /* JSON/JSON_ID_AS_KEYS: between members of the top object */
@@ -469,12 +469,11 @@ static int read_tjson(struct apoc *s, struct gm_arena *a, struct gm_value *v)
 }
 
 /*
- * Reads the members of a record object whose '{' (begin) and, when key is not
- * NULL, first member name were read. Returns 0 with rec filled, GM_EDATA for a
+ * Reads the members of a record object whose '{' (begin) was read. Returns 0 with rec filled, GM_EDATA for a
  * bad record (read to its end), or another error.
  */
 static int read_record(struct apoc *s, struct gm_record *rec, struct gm_arena *a,
-		       const struct gm_json_token *begin, const struct gm_json_token *key)
+		       const struct gm_json_token *begin)
 {
 	struct recpos pos = {begin->line, begin->offset, 0, ""};
 	struct gm_json_token t;
@@ -487,12 +486,8 @@ static int read_record(struct apoc *s, struct gm_record *rec, struct gm_arena *a
 	rec->line = begin->line;
 	rec->offset = begin->offset;
 	for (;;) {
-		if (key) {
-			t = *key;
-			key = NULL;
-		} else if ((error = next(s, &t)) < 0) {
+		if ((error = next(s, &t)) < 0)
 			return error;
-		}
 		if (t.tok == GM_JSON_OBJ_END)
 			break;
 		bit = key_bit(&t);
@@ -664,6 +659,7 @@ static unsigned int peek_flags(struct gm_in *in)
 
 static int open_reader(struct apoc *s)
 {
+	unsigned int flags;
 	int error;
 
 	gm_json_reader_free(s->r);
@@ -676,7 +672,9 @@ static int open_reader(struct apoc *s)
 		error = gm_in_open(&s->in, s->path);
 	if (error < 0)
 		return error;
-	return gm_json_reader_new(&s->r, s->in, peek_flags(s->in));
+	flags = peek_flags(s->in);
+	s->st = (flags & GM_JSON_SEQ) ? ST_LINES : ST_START;
+	return gm_json_reader_new(&s->r, s->in, flags);
 }
 
 static int data_error(struct apoc *s, const struct gm_json_token *t, const char *what,
@@ -797,7 +795,7 @@ static void progress(struct apoc *s)
 static int apoc_read_next(struct gm_backend *b, struct gm_record *rec, struct gm_arena *a)
 {
 	struct apoc *s = (struct apoc *)b;
-	struct gm_json_token t, t2;
+	struct gm_json_token t;
 	int error;
 
 	memset(rec, 0, sizeof(*rec));
@@ -823,28 +821,13 @@ static int apoc_read_next(struct gm_backend *b, struct gm_record *rec, struct gm
 			}
 			if (t.tok != GM_JSON_OBJ_BEGIN)
 				return doc_error(s, &t, "not a JSON object or array");
-			/* JSON Lines unless the first member is "nodes"/"rels" */
-			s->st = ST_LINES;
-			if ((error = next(s, &t2)) < 0)
-				goto bad;
-			if (t2.tok == GM_JSON_OBJ_END || str_is(&t2, "nodes") ||
-			    str_is(&t2, "rels")) {
-				s->st = ST_DOC;
-				if (t2.tok == GM_JSON_OBJ_END)
-					error = doc_end(s);
-				else
-					error = doc_member(s, &t2);
-				if (error < 0)
-					goto bad;
-				continue;
-			}
-			error = read_record(s, rec, a, &t, &t2);
-			goto out;
+			s->st = ST_DOC;
+			continue;
 		case ST_LINES:
 		case ST_ARRAY:
 		case ST_SECT_ARR:
 			if (t.tok == GM_JSON_OBJ_BEGIN) {
-				error = read_record(s, rec, a, &t, NULL);
+				error = read_record(s, rec, a, &t);
 				goto out;
 			}
 			if (s->st == ST_LINES && t.tok == GM_JSON_EOF) {
@@ -870,7 +853,7 @@ static int apoc_read_next(struct gm_backend *b, struct gm_record *rec, struct gm
 			if ((error = next(s, &t)) < 0)
 				goto bad;
 			if (t.tok == GM_JSON_OBJ_BEGIN) {
-				error = read_record(s, rec, a, &t, NULL);
+				error = read_record(s, rec, a, &t);
 				gm_buf_clear(&s->idkey);
 				goto out;
 			}

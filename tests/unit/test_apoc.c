@@ -458,6 +458,16 @@ static void test_errors_lines(void **state)
 	assert_non_null(strstr(g.err[8], "line 11"));
 	assert_int_equal(g.err_before[8], 2);
 	graph_free(&g);
+
+	/* a bad first line does not stop JSON Lines either */
+	read_mem("xyz\n42\n{\"type\":\"node\",\"id\":\"a\"}\n", NULL, &g);
+	assert_int_equal(g.end, GM_ITEROVER);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.nerr, 2);
+	assert_non_null(strstr(g.err[0], "line 1"));
+	assert_string_equal(g.err[1],
+			    "invalid record in '<memory>' (line 2, byte 4): not a JSON object");
+	graph_free(&g);
 }
 
 /* Documents: bad records are skipped, broken JSON ends the stream for good. */
@@ -506,8 +516,17 @@ static void test_errors_documents(void **state)
 	assert_non_null(strstr(g.err[0], "\"nodes\" given twice"));
 	graph_free(&g);
 
-	read_mem("42", NULL, &g);
+	read_mem("{\"nodes\":5}", NULL, &g);
 	assert_int_equal(g.end, GM_ECORRUPT);
+	assert_string_equal(g.err[0], "invalid APOC JSON in '<memory>' (line 1, byte 9): "
+				      "\"nodes\" is not an array or object");
+	graph_free(&g);
+
+	read_mem("{\"nodes\":[],\"paths\":[1],\"rels\":[]}", NULL, &g);
+	assert_int_equal(g.end, GM_ITEROVER);
+	assert_int_equal(g.nerr, 1);
+	assert_int_equal(g.errcode[0], GM_EDATA);
+	assert_non_null(strstr(g.err[0], "unknown member \"paths\""));
 	graph_free(&g);
 }
 
