@@ -843,6 +843,70 @@ static void test_probe(void **state)
 				 cases[i].score);
 }
 
+/* Every allocation failing in turn: GM_ENOMEM or success, never a crash or a leak (ASan). */
+static void test_alloc_failures(void **state)
+{
+	const char *dir = getenv("GMIG_TEST_DATA");
+	char uri[1024];
+	int done_read = 0, done_write = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(uri, sizeof(uri), "apoc:%s/apoc/rels_first.json?temporals=iso", dir);
+	for (unsigned long k = 1; k < 400 && !done_read; k++) {
+		struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+		struct gm_backend *b = NULL;
+		struct gm_arena *a;
+		struct gm_record rec;
+		int e, n = 0;
+
+		assert_int_equal(gm_arena_new(&a), 0);
+		gm_alloc_fail_after(k, 1);
+		e = gm_backend_open(&b, uri, &o);
+		while (e == 0 && (e = b->ops->read_next(b, &rec, a)) == 0)
+			n++;
+		gm_alloc_fail_after(0, 0);
+		if (e == GM_ITEROVER) {
+			assert_int_equal(n, 4);
+			done_read = 1;
+		} else if (e != GM_ENOMEM) {
+			fail_msg("allocation %lu: %d %s", k, e, gm_error_last());
+		}
+		gm_backend_close(b);
+		gm_arena_free(a);
+	}
+	assert_true(done_read);
+	for (unsigned long k = 1; k < 400 && !done_write; k++) {
+		struct gm_str l[] = {{"L", 1}};
+		struct gm_prop p[] = {{{"p", 1}, {.type = GM_T_INT, .u.i = 1}}};
+		struct gm_record recs[] = {
+			{.kind = GM_NODE,
+			 .key = {"a", 1},
+			 .labels = l,
+			 .nlabels = 1,
+			 .props = p,
+			 .nprops = 1},
+			{.kind = GM_REL, .type = {"R", 1}, .from = {"a", 1}, .to = {"a", 1}},
+		};
+		struct gm_backend *b = NULL;
+		int e;
+
+		gm_alloc_fail_after(k, 1);
+		e = open_write(&b, "oom.json", NULL);
+		if (e == 0)
+			e = b->ops->write_batch(b, recs, 2);
+		if (e == 0)
+			e = gm_backend_commit(b);
+		gm_alloc_fail_after(0, 0);
+		if (e == 0)
+			done_write = 1;
+		else if (e != GM_ENOMEM)
+			fail_msg("allocation %lu: %d %s", k, e, gm_error_last());
+		gm_backend_close(b);
+	}
+	assert_true(done_write);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -860,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_write_exact),
 		cmocka_unit_test(test_write_refusals),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_alloc_failures),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -330,6 +330,44 @@ static void test_refusals(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/* Every allocation failing in turn: GM_ENOMEM or success, never a crash or a leak (ASan). */
+static void test_alloc_failures(void **state)
+{
+	int done = 0;
+
+	(void)state;
+	for (unsigned long k = 1; k < 400 && !done; k++) {
+		struct gm_str l[] = {{"L", 1}};
+		struct gm_value d = vtext(GM_T_DATE, "2020-01-02");
+		struct gm_prop p[] = {{{"p", 1}, d}};
+		struct gm_record recs[] = {
+			{.kind = GM_NODE,
+			 .key = {"a", 1},
+			 .labels = l,
+			 .nlabels = 1,
+			 .props = p,
+			 .nprops = 1},
+			{.kind = GM_REL, .type = {"R", 1}, .from = {"a", 1}, .to = {"a", 1}},
+		};
+		struct gm_backend *b = NULL;
+		int e;
+
+		gm_alloc_fail_after(k, 1);
+		e = open_write(&b, "oom.cypher", 0, NULL);
+		if (e == 0)
+			e = b->ops->write_batch(b, recs, 2);
+		if (e == 0)
+			e = gm_backend_commit(b);
+		gm_alloc_fail_after(0, 0);
+		if (e == 0)
+			done = 1;
+		else if (e != GM_ENOMEM)
+			fail_msg("allocation %lu: %d %s", k, e, gm_error_last());
+		gm_backend_close(b);
+	}
+	assert_true(done);
+}
+
 static void test_registered(void **state)
 {
 	const struct gm_backend_ops *ops = gm_backend_find("cypher", 6);
@@ -351,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_script_exact),
 		cmocka_unit_test(test_batches_across_calls),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_registered),
 	};
 
