@@ -804,8 +804,7 @@ static int apoc_read_next(struct gm_backend *b, struct gm_record *rec, struct gm
 			return GM_ITEROVER;
 		if (s->st == ST_DEAD)
 			return gm_error_set(s->dead_code,
-					    "reading '%s' stopped at an earlier error",
-					    gm_json_name(s->r));
+					    "reading '%s' stopped at an earlier error", s->path);
 		if ((error = next(s, &t)) < 0)
 			goto bad;
 		gm_buf_clear(&s->idkey);
