@@ -843,6 +843,40 @@ static void test_probe(void **state)
 				 cases[i].score);
 }
 
+/* After a fatal error the stream stays dead; "rels" before "nodes" cannot come from stdin. */
+static void test_dead_and_stdin(void **state)
+{
+	const char *dir = getenv("GMIG_TEST_DATA");
+	const char *text = "[{\"type\":\"node\",\"id\":}]";
+	struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_backend *b;
+	struct gm_arena *a;
+	struct gm_record rec;
+	struct graph g;
+	char path[1024];
+
+	(void)state;
+	assert_int_equal(gm_arena_new(&a), 0);
+	assert_int_equal(gm__apoc_open_mem(&b, text, strlen(text), NULL), 0);
+	assert_int_equal(b->ops->read_next(b, &rec, a), GM_ECORRUPT);
+	assert_int_equal(b->ops->read_next(b, &rec, a), GM_ECORRUPT);
+	assert_string_equal(gm_error_last(), "reading '<memory>' stopped at an earlier error");
+	gm_backend_close(b);
+	gm_arena_free(a);
+
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/apoc/rels_first.json", dir);
+	assert_non_null(freopen(path, "r", stdin));
+	graph_init(&g);
+	assert_int_equal(gm_backend_open(&b, "apoc:-", &o), 0);
+	read_all(b, &g);
+	gm_backend_close(b);
+	assert_int_equal(g.n, 3); /* the nodes */
+	assert_int_equal(g.end, GM_EUNSUPPORTED);
+	assert_non_null(strstr(g.err[0], "must be read twice; give a file, not stdin"));
+	graph_free(&g);
+}
+
 /* Every allocation failing in turn: GM_ENOMEM or success, never a crash or a leak (ASan). */
 static void test_alloc_failures(void **state)
 {
@@ -924,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_write_exact),
 		cmocka_unit_test(test_write_refusals),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_dead_and_stdin),
 		cmocka_unit_test(test_alloc_failures),
 	};
 
