@@ -15,6 +15,7 @@
 /* One line per backend (src/backends/<name>.c). */
 #define BACKENDS(X) \
 	X(jsonl) \
+	X(graphml) \
 	X(apoc) \
 	X(cypher)
 
