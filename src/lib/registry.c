@@ -13,10 +13,13 @@
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
-#define BACKENDS(X) \
-	X(jsonl) \
-	X(graphml) \
-	X(csv)
+#define BACKENDS(X)                                                                                \
+	X(jsonl)                                                                                   \
+	X(apoc)                                                                                    \
+	X(csv)                                                                                     \
+	X(graphml)                                                                                 \
+	X(cypher)                                                                                  \
+	X(generate)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
