@@ -13,7 +13,8 @@
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
-#define BACKENDS(X)
+#define BACKENDS(X) \
+	X(generate)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
