@@ -20,16 +20,16 @@ extern "C" {
 
 enum gm_error_code {
 	GM_OK = 0,
-	GM_ERROR = -1,       /* generic */
-	GM_ENOTFOUND = -2,   /* a file, store, key or format that does not exist */
-	GM_EINVAL = -3,      /* bad argument or option */
-	GM_ENOMEM = -4,      /* an allocation failed */
-	GM_EIO = -5,         /* read/write/network failure (also: disk full) */
-	GM_EDATA = -6,       /* a bad record; the stream stays usable */
-	GM_ECORRUPT = -7,    /* input unusable from this point on */
-	GM_EUNSUPPORTED = -8,/* the backend cannot do this */
-	GM_EINTR = -9,       /* interrupted by a signal or a fault hook */
-	GM_ITEROVER = -31    /* end of a stream; not an error */
+	GM_ERROR = -1,	      /* generic */
+	GM_ENOTFOUND = -2,    /* a file, store, key or format that does not exist */
+	GM_EINVAL = -3,	      /* bad argument or option */
+	GM_ENOMEM = -4,	      /* an allocation failed */
+	GM_EIO = -5,	      /* read/write/network failure (also: disk full) */
+	GM_EDATA = -6,	      /* a bad record; the stream stays usable */
+	GM_ECORRUPT = -7,     /* input unusable from this point on */
+	GM_EUNSUPPORTED = -8, /* the backend cannot do this */
+	GM_EINTR = -9,	      /* interrupted by a signal or a fault hook */
+	GM_ITEROVER = -31     /* end of a stream; not an error */
 };
 
 /** Sets the thread's error (printf-style message) and returns code. */
@@ -69,6 +69,95 @@ void *gm_calloc(size_t n, size_t size);
 void *gm_realloc(void *p, size_t n);
 void gm_free(void *p);
 char *gm_strdup(const char *s);
+
+/* ---- copying a graph: export, import, migrate ---- */
+
+enum gm_on_error { GM_ON_ERROR_STOP = 0, GM_ON_ERROR_SKIP = 1 };
+
+/** Progress snapshot passed to gm_copy_opts.progress. */
+struct gm_progress {
+	uint64_t records;     /* records read so far */
+	uint64_t bytes_done;  /* source position (bytes or records), 0 when unknown */
+	uint64_t bytes_total; /* its total, 0 when unknown */
+	double elapsed;	      /* seconds since the start */
+	int final;	      /* 1 for the last call */
+};
+
+struct gm_copy_opts {
+	size_t batch_size;	   /* records per write batch; 0 = 10 000 */
+	enum gm_on_error on_error; /* stop at the first bad record, or skip it */
+	uint64_t max_errors;	 /* with skip: give up after more rejects than this; 0 = no limit */
+	const char *reject_path; /* where skipped records are logged (JSON Lines), or NULL */
+	int dry_run;		 /* read and check everything, write nothing */
+	int force;		 /* a file target may be replaced */
+	void (*progress)(const struct gm_progress *p, void *ctx);
+	void *progress_ctx;
+};
+
+/** One summary row: a node label set (":A:B", "(no labels)") or a relationship type ("[:T]"). */
+struct gm_stat_row {
+	char *name;
+	int is_rel;
+	uint64_t read, written, rejected;
+};
+
+struct gm_copy_stats {
+	uint64_t nodes_read, nodes_written, rels_read, rels_written, rejected;
+	uint64_t unreadable; /* records read but too broken to tell node from relationship */
+	double seconds;
+	char *source_backend, *target_backend; /* backend names, for the summary */
+	struct gm_stat_row *rows;	       /* in order of first appearance */
+	size_t nrows;
+};
+
+/**
+ * Copies every node and relationship of the store or file at from_uri into
+ * to_uri (see gm_backend_open for URIs). The target is written completely or
+ * not at all: files appear under their final name only when the copy succeeded.
+ * stats (may be NULL) is filled also on failure, for the summary; free it with
+ * gm_copy_stats_free. Returns 0, or a negative code with the message set.
+ */
+int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts *o,
+	    struct gm_copy_stats *stats);
+void gm_copy_stats_free(struct gm_copy_stats *stats);
+
+/* ---- validating a graph ---- */
+
+enum gm_finding_kind {
+	GM_FIND_BAD_RECORD = 1, /* the source could not read a record */
+	GM_FIND_DUPLICATE_KEY,	/* two nodes with one key */
+	GM_FIND_DANGLING,	/* a relationship endpoint that is no node */
+	GM_FIND_MIXED_TYPES	/* one property with several types across a label / type */
+};
+
+struct gm_finding {
+	enum gm_finding_kind kind;
+	char *text; /* "relationship 'r7' (line 12): end 'n9' is not a node" */
+};
+
+struct gm_validate_report {
+	uint64_t nodes, rels;
+	uint64_t bad_records, duplicate_keys, dangling, mixed_types; /* counts of findings */
+	struct gm_stat_row *rows; /* counts per label set / type ("read" holds the count) */
+	size_t nrows;
+	struct gm_finding *findings; /* the first max_findings findings of each kind */
+	size_t nfindings;
+	double seconds;
+};
+
+/**
+ * Reads every record of uri and checks: records the source cannot read,
+ * duplicate node keys, relationships whose endpoints are not nodes, and
+ * properties with more than one value type within one label or relationship
+ * type (Null does not count). Memory: a compact key map (about 32 bytes per
+ * node) and the schema. max_findings (0 = 20) caps the findings kept per kind.
+ * Returns 0 when the check ran (look at the counts), < 0 when it could not.
+ */
+int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report *rep);
+void gm_validate_report_free(struct gm_validate_report *rep);
+
+/** Set by a signal handler: running copies stop with GM_EINTR at the next record. */
+extern volatile int gm_interrupted;
 
 #ifdef __cplusplus
 }

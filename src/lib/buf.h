@@ -8,13 +8,16 @@
 #include <string.h>
 
 struct gm_buf {
-	char *p;    /* NUL-terminated when len < cap; NULL until the first growth */
+	char *p; /* NUL-terminated when len < cap; NULL until the first growth */
 	size_t len;
 	size_t cap;
-	int oom;    /* set once an allocation failed; later puts are ignored */
+	int oom; /* set once an allocation failed; later puts are ignored */
 };
 
-#define GM_BUF_INIT {NULL, 0, 0, 0}
+#define GM_BUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 /** Makes room for n more bytes. Returns 0 or GM_ENOMEM (and sets b->oom). */
 int gm_buf_grow(struct gm_buf *b, size_t n);

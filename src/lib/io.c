@@ -29,7 +29,7 @@ enum codec { C_PLAIN, C_GZIP, C_ZSTD };
 
 struct gm_in {
 	char *name;
-	int fd;             /* -1 for memory input */
+	int fd; /* -1 for memory input */
 	enum codec codec;
 	unsigned char *buf; /* decompressed window: buf[start..end) */
 	size_t start, end, cap;
@@ -42,6 +42,7 @@ struct gm_in {
 	z_stream z;
 	int z_init;
 	ZSTD_DCtx *zd;
+	size_t zlast; /* last ZSTD_decompressStream result: 0 = at a frame boundary */
 };
 
 static int io_error(const char *what, const char *name)
@@ -250,14 +251,17 @@ static int fill(struct gm_in *in)
 			/* flush whatever the decoder still holds */
 			r = ZSTD_decompressStream(in->zd, &ob, &ib);
 			if (ZSTD_isError(r))
-				return gm_error_set(GM_ECORRUPT, "bad zstd data in '%s': %s", in->name,
-						    ZSTD_getErrorName(r));
+				return gm_error_set(GM_ECORRUPT, "bad zstd data in '%s': %s",
+						    in->name, ZSTD_getErrorName(r));
 			if (ob.pos == in->end) {
-				if (r != 0)
-					return gm_error_set(GM_ECORRUPT, "truncated zstd data in '%s'",
+				if (in->zlast != 0)
+					return gm_error_set(GM_ECORRUPT,
+							    "truncated zstd data in '%s'",
 							    in->name);
 				in->eof = 1;
 			}
+			if (ob.pos != in->end)
+				in->zlast = r;
 			in->end = ob.pos;
 			return 0;
 		}
@@ -265,6 +269,7 @@ static int fill(struct gm_in *in)
 		if (ZSTD_isError(r))
 			return gm_error_set(GM_ECORRUPT, "bad zstd data in '%s': %s", in->name,
 					    ZSTD_getErrorName(r));
+		in->zlast = r;
 		in->end = ob.pos;
 		in->rawpos = ib.pos;
 		return 0;
@@ -541,7 +546,8 @@ static int drain(struct gm_out *o, int finish)
 			o->z.avail_out = OUT_CHUNK;
 			zr = deflate(&o->z, finish ? Z_FINISH : Z_NO_FLUSH);
 			if (zr == Z_STREAM_ERROR)
-				return gm_error_set(GM_EIO, "gzip encoder failed for '%s'", o->path);
+				return gm_error_set(GM_EIO, "gzip encoder failed for '%s'",
+						    o->path);
 			if ((error = write_all(o, o->zbuf, OUT_CHUNK - o->z.avail_out)) < 0)
 				return error;
 		} while (o->z.avail_out == 0 || (finish && zr != Z_STREAM_END));
@@ -552,10 +558,11 @@ static int drain(struct gm_out *o, int finish)
 		do {
 			ZSTD_outBuffer ob = {o->zbuf, OUT_CHUNK, 0};
 
-			r = ZSTD_compressStream2(o->zc, &ob, &ib, finish ? ZSTD_e_end : ZSTD_e_continue);
+			r = ZSTD_compressStream2(o->zc, &ob, &ib,
+						 finish ? ZSTD_e_end : ZSTD_e_continue);
 			if (ZSTD_isError(r))
-				return gm_error_set(GM_EIO, "zstd encoder failed for '%s': %s", o->path,
-						    ZSTD_getErrorName(r));
+				return gm_error_set(GM_EIO, "zstd encoder failed for '%s': %s",
+						    o->path, ZSTD_getErrorName(r));
 			if ((error = write_all(o, o->zbuf, ob.pos)) < 0)
 				return error;
 		} while (finish ? r != 0 : ib.pos < ib.size);

@@ -42,9 +42,9 @@ int gm_file_head(const char *path, unsigned char *buf, size_t len, size_t *got);
 struct gm_out;
 
 #define GM_OUT_OVERWRITE (1u << 0) /* replace an existing final file */
-#define GM_OUT_GZIP (1u << 1)      /* force gzip */
-#define GM_OUT_ZSTD (1u << 2)      /* force zstd */
-#define GM_OUT_PLAIN (1u << 3)     /* no compression whatever the name */
+#define GM_OUT_GZIP (1u << 1)	   /* force gzip */
+#define GM_OUT_ZSTD (1u << 2)	   /* force zstd */
+#define GM_OUT_PLAIN (1u << 3)	   /* no compression whatever the name */
 
 /**
  * Opens path for writing ("-" = stdout, written directly). Data goes to

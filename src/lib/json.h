@@ -30,13 +30,13 @@ enum gm_json_tok {
 	GM_JSON_OBJ_END,
 	GM_JSON_ARR_BEGIN,
 	GM_JSON_ARR_END,
-	GM_JSON_KEY,    /* an object key; text = the unescaped key */
+	GM_JSON_KEY,	/* an object key; text = the unescaped key */
 	GM_JSON_STRING, /* text = the unescaped string (may contain NUL) */
 	GM_JSON_NUMBER, /* text = the number as written; is_int when no '.', 'e' or 'E' */
 	GM_JSON_TRUE,
 	GM_JSON_FALSE,
 	GM_JSON_NULL,
-	GM_JSON_EOF     /* no more top-level values */
+	GM_JSON_EOF /* no more top-level values */
 };
 
 struct gm_json_token {
@@ -44,12 +44,22 @@ struct gm_json_token {
 	const char *text; /* valid until the next call on the reader; NUL-terminated */
 	size_t len;
 	int is_int;
-	unsigned int depth;   /* nesting depth after this token (top-level value: 0 / 1) */
-	uint64_t line;        /* 1-based line where the token starts */
-	uint64_t offset;      /* 0-based byte offset where the token starts */
+	unsigned int depth; /* nesting depth after this token (top-level value: 0 / 1) */
+	uint64_t line;	    /* 1-based line where the token starts */
+	uint64_t offset;    /* 0-based byte offset where the token starts */
 };
 
-#define GM_JSON_SEQ (1u << 0) /* input is a sequence of top-level values (JSON Lines) */
+/*
+ * Input is a sequence of top-level values (JSON Lines). A value must not span
+ * lines (a newline inside an object or array is an error), so that
+ * gm_json_resync_line always recovers at the next record.
+ */
+#define GM_JSON_SEQ (1u << 0)
+/*
+ * STRING and KEY text may point into the input's window, without a NUL
+ * terminator (use len); NUMBER text is always NUL-terminated.
+ */
+#define GM_JSON_NOCOPY (1u << 1)
 
 struct gm_json_reader;
 
@@ -69,7 +79,8 @@ const char *gm_json_name(const struct gm_json_reader *r);
 
 /* ---- writing (appends to a gm_buf; the caller places ',' ':' and brackets) ---- */
 
-#define GM_JSON_W_ASCII (1u << 0) /* escape every non-ASCII character as \uXXXX (Python ensure_ascii) */
+#define GM_JSON_W_ASCII                                                                            \
+	(1u << 0) /* escape every non-ASCII character as \uXXXX (Python ensure_ascii) */
 
 /** Writes p[0..len) as a JSON string with quotes. Bytes must be valid UTF-8. */
 int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int flags);

@@ -6,14 +6,15 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gmig/sys/backend.h"
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
 #define BACKENDS(X) \
+	X(jsonl) \
 	X(generate)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
@@ -93,53 +94,77 @@ static size_t scheme_len(const char *uri)
 	return (i >= 2 && uri[i] == ':') ? i : 0;
 }
 
-int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_open_opts *o)
+int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_backend_ops **out,
+		       const char **location)
 {
 	const struct gm_backend_ops *ops = NULL;
-	const char *loc = uri;
 	size_t sl = scheme_len(uri);
-	char *location = NULL;
-	const char *q;
-	struct gm_open_opts opts = *o;
 	int error = 0;
 
 	*out = NULL;
+	*location = uri;
 	if (sl) {
 		if (!(ops = gm_backend_find(uri, sl)))
 			return gm_error_set(GM_ENOTFOUND,
 					    "unknown scheme '%.*s' in '%s' (see 'gmig formats')",
 					    (int)sl, uri, uri);
-		loc = uri + sl + 1;
+		*location = uri + sl + 1;
 	} else if (!strcmp(uri, "-")) {
 		ops = gm_backend_find("jsonl", 5);
 	} else {
-		if (o->mode == GM_OPEN_READ) {
+		if (mode == GM_OPEN_READ) {
 			ops = by_probe(uri, &error);
 			if (error < 0)
 				return error;
 		}
 		if (!ops)
 			ops = by_suffix(uri);
+		if (!ops && mode == GM_OPEN_READ)
+			return gm_error_set(GM_EINVAL,
+					    "cannot tell the format of '%s' from its content or "
+					    "name; name it with a scheme such as 'jsonl:%s' "
+					    "(see 'gmig formats')",
+					    uri, uri);
 		if (!ops)
 			return gm_error_set(GM_EINVAL,
-					    "cannot tell the format of '%s'; name it with a scheme "
-					    "such as 'jsonl:%s' (see 'gmig formats')",
+					    "cannot tell the format for '%s' from its name; use "
+					    "an ending such as '.jsonl' or a scheme such as "
+					    "'jsonl:%s' (see 'gmig formats')",
 					    uri, uri);
 	}
 	if (!ops)
 		return gm_error_set(GM_ENOTFOUND, "no backend for '%s'", uri);
-	if (o->mode == GM_OPEN_READ && !(ops->caps & GM_CAP_READ))
-		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot read ('%s')",
-				    ops->name, uri);
-	if (o->mode == GM_OPEN_WRITE && !(ops->caps & GM_CAP_WRITE))
+	if (mode == GM_OPEN_READ && !(ops->caps & GM_CAP_READ))
+		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot read ('%s')", ops->name,
+				    uri);
+	if (mode == GM_OPEN_WRITE && !(ops->caps & GM_CAP_WRITE))
 		return gm_error_set(GM_EUNSUPPORTED, "the %s backend cannot write ('%s')",
 				    ops->name, uri);
+	*out = ops;
+	return 0;
+}
+
+int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_open_opts *o)
+{
+	const struct gm_backend_ops *ops;
+	const char *loc;
+	char *location = NULL;
+	char *q;
+	struct gm_open_opts opts = *o;
+	int error;
+
+	*out = NULL;
+	if ((error = gm_backend_resolve(uri, o->mode, &ops, &loc)) < 0)
+		return error;
 	if (!(location = gm_strdup(loc)))
 		return GM_ENOMEM;
-	/* "path?k=v" parameters for non-file backends; files keep '?' in the name */
-	if (!(ops->caps & GM_CAP_FILE) && (q = strchr(location, '?'))) {
-		opts.params = loc + (q - location) + 1;
-		location[q - location] = '\0';
+	/*
+	 * "scheme:location?k=v&k2=v2": parameters for the backend (valid as long as
+	 * the backend lives). A plain path without a scheme keeps any '?' in its name.
+	 */
+	if (loc != uri && (q = strchr(location, '?'))) {
+		*q = '\0';
+		opts.params = q + 1;
 	}
 	if ((error = ops->open(out, location, &opts)) < 0) {
 		gm_free(location);
@@ -170,4 +195,23 @@ void gm_backend_close(struct gm_backend *b)
 	gm_free(location);
 	if (code)
 		gm_error_set(code, "%s", saved);
+}
+
+int gm_params_get(const char *params, const char *key, struct gm_str *val)
+{
+	size_t klen = strlen(key);
+	const char *p = params;
+
+	while (p && *p) {
+		const char *end = strchr(p, '&');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n >= klen && !strncmp(p, key, klen) && (n == klen || p[klen] == '=')) {
+			val->p = n == klen ? p + n : p + klen + 1;
+			val->len = n == klen ? 0 : n - klen - 1;
+			return 1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
 }

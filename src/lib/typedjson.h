@@ -46,7 +46,7 @@ int gm_tjson_write_props(struct gm_buf *b, const struct gm_prop *p, size_t n, un
  * key in an object is GM_EDATA naming the key and position. If first is not
  * NULL it is the value's first token, already read by the caller.
  */
-int gm_tjson_read(struct gm_json_reader *r, const struct gm_json_token *first,
-		  struct gm_arena *a, struct gm_value *out, unsigned int flags);
+int gm_tjson_read(struct gm_json_reader *r, const struct gm_json_token *first, struct gm_arena *a,
+		  struct gm_value *out, unsigned int flags);
 
 #endif

@@ -7,22 +7,14 @@
 #include "gmig/sys/record.h"
 
 static const char *const type_names[GM_T__COUNT] = {
-	[GM_T_NULL] = "Null",
-	[GM_T_BOOL] = "Boolean",
-	[GM_T_INT] = "Integer",
-	[GM_T_FLOAT] = "Float",
-	[GM_T_STRING] = "String",
-	[GM_T_BYTES] = "Base64",
-	[GM_T_LIST] = "List",
-	[GM_T_MAP] = "Map",
-	[GM_T_DATE] = "Date",
-	[GM_T_LOCALTIME] = "LocalTime",
-	[GM_T_TIME] = "Time",
-	[GM_T_LOCALDATETIME] = "LocalDateTime",
-	[GM_T_DATETIME] = "DateTime",
-	[GM_T_DURATION] = "Duration",
-	[GM_T_POINT] = "Point",
-	[GM_T_VECTOR] = "Vector",
+	[GM_T_NULL] = "Null",	      [GM_T_BOOL] = "Boolean",
+	[GM_T_INT] = "Integer",	      [GM_T_FLOAT] = "Float",
+	[GM_T_STRING] = "String",     [GM_T_BYTES] = "Base64",
+	[GM_T_LIST] = "List",	      [GM_T_MAP] = "Map",
+	[GM_T_DATE] = "Date",	      [GM_T_LOCALTIME] = "LocalTime",
+	[GM_T_TIME] = "Time",	      [GM_T_LOCALDATETIME] = "LocalDateTime",
+	[GM_T_DATETIME] = "DateTime", [GM_T_DURATION] = "Duration",
+	[GM_T_POINT] = "Point",	      [GM_T_VECTOR] = "Vector",
 };
 
 const char *gm_type_name(enum gm_type t)
@@ -70,18 +62,14 @@ int gm_value_equal(const struct gm_value *a, const struct gm_value *b)
 	if (a->type != b->type)
 		return 0;
 	switch (a->type) {
-	case GM_T_NULL:
-		return 1;
-	case GM_T_BOOL:
-		return !a->u.b == !b->u.b;
-	case GM_T_INT:
-		return a->u.i == b->u.i;
+	case GM_T_NULL: return 1;
+	case GM_T_BOOL: return !a->u.b == !b->u.b;
+	case GM_T_INT: return a->u.i == b->u.i;
 	case GM_T_FLOAT:
 		return !memcmp(&a->u.f, &b->u.f, sizeof(double)) ||
 		       (a->u.f != a->u.f && b->u.f != b->u.f);
 	case GM_T_STRING:
-	case GM_T_BYTES:
-		return gm_str_eq(a->u.s, b->u.s);
+	case GM_T_BYTES: return gm_str_eq(a->u.s, b->u.s);
 	case GM_T_LIST:
 		if (a->u.list.n != b->u.list.n)
 			return 0;
@@ -101,8 +89,7 @@ int gm_value_equal(const struct gm_value *a, const struct gm_value *b)
 	case GM_T_LOCALTIME:
 	case GM_T_TIME:
 	case GM_T_LOCALDATETIME:
-	case GM_T_DATETIME:
-		return temporal_equal(&a->u.t, &b->u.t);
+	case GM_T_DATETIME: return temporal_equal(&a->u.t, &b->u.t);
 	case GM_T_DURATION:
 		return a->u.d.months == b->u.d.months && a->u.d.days == b->u.d.days &&
 		       a->u.d.secs == b->u.d.secs && a->u.d.nanos == b->u.d.nanos;
@@ -115,8 +102,7 @@ int gm_value_equal(const struct gm_value *a, const struct gm_value *b)
 		return a->u.vec.n == b->u.vec.n &&
 		       (a->u.vec.n == 0 ||
 			!memcmp(a->u.vec.v, b->u.vec.v, a->u.vec.n * sizeof(float)));
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -135,8 +121,7 @@ static int copy_str(struct gm_str *dst, struct gm_str src, struct gm_arena *a)
 	return 0;
 }
 
-static int copy_props(struct gm_prop **dst, const struct gm_prop *src, size_t n,
-		      struct gm_arena *a)
+static int copy_props(struct gm_prop **dst, const struct gm_prop *src, size_t n, struct gm_arena *a)
 {
 	struct gm_prop *p;
 
@@ -159,21 +144,19 @@ int gm_value_copy(struct gm_value *dst, const struct gm_value *src, struct gm_ar
 	*dst = *src;
 	switch (src->type) {
 	case GM_T_STRING:
-	case GM_T_BYTES:
-		return copy_str(&dst->u.s, src->u.s, a);
-	case GM_T_DATETIME:
-		return copy_str(&dst->u.t.zone, src->u.t.zone, a);
+	case GM_T_BYTES: return copy_str(&dst->u.s, src->u.s, a);
+	case GM_T_DATETIME: return copy_str(&dst->u.t.zone, src->u.t.zone, a);
 	case GM_T_LIST:
 		if (src->u.list.n) {
-			if (!(dst->u.list.v = gm_arena_alloc(a, src->u.list.n * sizeof(struct gm_value))))
+			if (!(dst->u.list.v =
+				      gm_arena_alloc(a, src->u.list.n * sizeof(struct gm_value))))
 				return GM_ENOMEM;
 			for (size_t i = 0; i < src->u.list.n; i++)
 				if (gm_value_copy(&dst->u.list.v[i], &src->u.list.v[i], a) < 0)
 					return GM_ENOMEM;
 		}
 		return 0;
-	case GM_T_MAP:
-		return copy_props(&dst->u.map.p, src->u.map.p, src->u.map.n, a);
+	case GM_T_MAP: return copy_props(&dst->u.map.p, src->u.map.p, src->u.map.n, a);
 	case GM_T_VECTOR:
 		if (src->u.vec.n) {
 			if (!(dst->u.vec.v = gm_arena_alloc(a, src->u.vec.n * sizeof(float))))
@@ -181,8 +164,7 @@ int gm_value_copy(struct gm_value *dst, const struct gm_value *src, struct gm_ar
 			memcpy(dst->u.vec.v, src->u.vec.v, src->u.vec.n * sizeof(float));
 		}
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 

@@ -20,21 +20,22 @@ extern "C" {
 #define GM_BACKEND_ABI_VERSION 1
 
 /* capability bits */
-#define GM_CAP_READ (1u << 0)   /* read_next works */
-#define GM_CAP_WRITE (1u << 1)  /* write_batch works */
-#define GM_CAP_FILE (1u << 2)   /* location is a file path; may be probed and compressed */
-#define GM_CAP_COUNT (1u << 3)  /* count() answers without reading everything */
-#define GM_CAP_TXN (1u << 4)    /* write batches are transactions */
-#define GM_CAP_DIR (1u << 5)    /* location is a directory (several files) */
+#define GM_CAP_READ (1u << 0)  /* read_next works */
+#define GM_CAP_WRITE (1u << 1) /* write_batch works */
+#define GM_CAP_FILE (1u << 2)  /* location is a file path; may be probed and compressed */
+#define GM_CAP_COUNT (1u << 3) /* count() answers without reading everything */
+#define GM_CAP_TXN (1u << 4)   /* write batches are transactions */
+#define GM_CAP_DIR (1u << 5)   /* location is a directory (several files) */
 
 enum gm_open_mode { GM_OPEN_READ = 1, GM_OPEN_WRITE = 2 };
 
 /** Options the core passes to open(). Zeroed fields mean defaults. */
 struct gm_open_opts {
 	enum gm_open_mode mode;
-	size_t batch_size;        /* records per write_batch; 0 = backend default */
-	const char *params;       /* "k=v&k2=v2" after '?' in the URI, or NULL */
-	unsigned int flags;       /* GM_OPEN_F_* */
+	size_t batch_size;  /* records per write_batch; 0 = backend default */
+	const char *params; /* "k=v&k2=v2" after '?' in a "scheme:location?..." URI,
+				     or NULL; valid while the backend lives */
+	unsigned int flags; /* GM_OPEN_F_* */
 };
 
 #define GM_OPEN_F_OVERWRITE (1u << 0) /* an existing file target may be replaced */
@@ -44,21 +45,21 @@ struct gm_backend_ops;
 /** Common head of every backend object; a backend embeds it as its first member. */
 struct gm_backend {
 	const struct gm_backend_ops *ops;
-	char *location;   /* what open() was given, after the scheme: a path, "-", a URL */
+	char *location; /* what open() was given, after the scheme: a path, "-", a URL */
 	uint64_t nodes_written, rels_written;
 	/* for progress: bytes of input consumed and the total (0 when unknown) */
 	uint64_t progress_done, progress_total;
 };
 
 struct gm_backend_ops {
-	unsigned int version;   /* GM_BACKEND_ABI_VERSION; append-only below */
-	const char *name;       /* "jsonl"; also its URI scheme ("jsonl:out.txt") */
-	const char *summary;    /* one line for `gmig formats` */
+	unsigned int version; /* GM_BACKEND_ABI_VERSION; append-only below */
+	const char *name;     /* "jsonl"; also its URI scheme ("jsonl:out.txt") */
+	const char *summary;  /* one line for `gmig formats` */
 	/* file name endings that select this backend (after .gz/.zst is stripped),
 	 * NULL-terminated; NULL when none */
 	const char *const *suffixes;
-	uint32_t caps;          /* GM_CAP_* */
-	uint32_t types;         /* GM_TYPE_BIT()s of the value types a sink stores exactly */
+	uint32_t caps;	/* GM_CAP_* */
+	uint32_t types; /* GM_TYPE_BIT()s of the value types a sink stores exactly */
 
 	/** Optional (files): how sure (0..100) that head, the first decompressed bytes, is ours. */
 	int (*probe)(const unsigned char *head, size_t len);
@@ -75,8 +76,9 @@ struct gm_backend_ops {
 	 * Required if GM_CAP_READ. Fills rec with the next record: all nodes come
 	 * before all relationships. Everything rec points to is allocated from a
 	 * (the core resets a between batches). Returns 0, GM_ITEROVER at the end,
-	 * GM_EDATA for a bad record (message names the position; the next call
-	 * continues after it), or another negative code when the stream is unusable.
+	 * GM_EDATA for a bad record (message names the position, and rec->line /
+	 * rec->offset are set to it; the next call continues after it), or another
+	 * negative code when the stream is unusable.
 	 */
 	int (*read_next)(struct gm_backend *b, struct gm_record *rec, struct gm_arena *a);
 
@@ -119,6 +121,17 @@ const struct gm_backend_ops *gm_backend_find(const char *name, size_t len);
  * messages (may be NULL).
  */
 int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_open_opts *o);
+/**
+ * Finds the backend for uri without opening it: *ops, and *location pointing
+ * into uri after the scheme. Same rules as gm_backend_open.
+ */
+int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_backend_ops **ops,
+		       const char **location);
+/**
+ * Looks up key in a "k=v&k2=v2" parameter string (NULL allowed). Returns 1 and
+ * sets *val (not NUL-terminated, no %-decoding) when present, else 0.
+ */
+int gm_params_get(const char *params, const char *key, struct gm_str *val);
 /** Calls the backend's commit (0 when it has none). */
 int gm_backend_commit(struct gm_backend *b);
 /** Calls close; NULL is a no-op. Keeps the thread's current error message. */

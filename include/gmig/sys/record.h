@@ -23,20 +23,20 @@ extern "C" {
 enum gm_type {
 	GM_T_NULL = 0,
 	GM_T_BOOL,
-	GM_T_INT,           /* int64 */
-	GM_T_FLOAT,         /* float64; NaN, +-Inf and -0.0 are kept */
-	GM_T_STRING,        /* UTF-8 */
+	GM_T_INT,    /* int64 */
+	GM_T_FLOAT,  /* float64; NaN, +-Inf and -0.0 are kept */
+	GM_T_STRING, /* UTF-8 */
 	GM_T_BYTES,
 	GM_T_LIST,
 	GM_T_MAP,
-	GM_T_DATE,          /* t.secs = days since 1970-01-01 */
-	GM_T_LOCALTIME,     /* t.secs = seconds since midnight, t.nanos */
-	GM_T_TIME,          /* as LOCALTIME plus t.offset (has_offset = 1) */
+	GM_T_DATE,	    /* t.secs = days since 1970-01-01 */
+	GM_T_LOCALTIME,	    /* t.secs = seconds since midnight, t.nanos */
+	GM_T_TIME,	    /* as LOCALTIME plus t.offset (has_offset = 1) */
 	GM_T_LOCALDATETIME, /* t.secs = seconds since 1970-01-01T00:00:00 wall clock, t.nanos */
-	GM_T_DATETIME,      /* as LOCALDATETIME plus an offset and/or a zone name */
+	GM_T_DATETIME,	    /* as LOCALDATETIME plus an offset and/or a zone name */
 	GM_T_DURATION,
 	GM_T_POINT,
-	GM_T_VECTOR,        /* float32[] */
+	GM_T_VECTOR, /* float32[] */
 	GM_T__COUNT
 };
 
@@ -51,9 +51,9 @@ struct gm_str {
 
 /** Temporal values. Wall-clock representation, so text round trips are exact. */
 struct gm_temporal {
-	int64_t secs;       /* meaning depends on the type, see enum gm_type */
-	int32_t nanos;      /* 0 .. 999 999 999 */
-	int32_t offset;     /* seconds east of UTC; valid when has_offset */
+	int64_t secs;	    /* meaning depends on the type, see enum gm_type */
+	int32_t nanos;	    /* 0 .. 999 999 999 */
+	int32_t offset;	    /* seconds east of UTC; valid when has_offset */
 	uint8_t has_offset; /* TIME: always 1; DATETIME: 0 only when zone is set */
 	struct gm_str zone; /* DATETIME: IANA zone name ("Europe/Berlin"), len 0 if none */
 };

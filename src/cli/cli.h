@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared pieces of the CLI commands. */
+#ifndef GMIG_CLI_H
+#define GMIG_CLI_H
+
+#include "gmig/gmig.h"
+#include "opt.h"
+
+int cmd_export(int argc, const char **argv);
+int cmd_import(int argc, const char **argv);
+int cmd_migrate(int argc, const char **argv);
+int cmd_generate(int argc, const char **argv);
+int cmd_validate(int argc, const char **argv);
+int cmd_formats(int argc, const char **argv);
+
+/** Exit status for a library error code: 2 for everything but usage errors. */
+int cli_error(const char *cmd, int code);
+/** Starts/ends progress display on stderr (tty, or forced with --progress). */
+void cli_progress(const struct gm_progress *p, void *ctx);
+/** Prints a human-readable number with thin grouping: 1 234 567. */
+const char *cli_num(uint64_t v, char *buf, size_t len);
+
+#endif

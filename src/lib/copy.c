@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The copy pipeline behind export, import and migrate:
+ *
+ *   source.read_next -> check + canonicalise -> batch -> sink.write_batch -> commit
+ *
+ * Records of one batch live in one arena that is reset after the batch is
+ * written, so memory depends on the batch size, not on the graph. A bad record
+ * either stops the run (nothing is committed, so no target file appears) or,
+ * with GM_ON_ERROR_SKIP, goes to the reject log; read = written + rejected
+ * holds per label set and relationship type.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "gmig/sys/backend.h"
+#include "io.h"
+#include "json.h"
+#include "typedjson.h"
+
+volatile int gm_interrupted;
+
+#define DEFAULT_BATCH 10000
+
+struct copy {
+	const struct gm_copy_opts *o;
+	struct gm_copy_stats *st;
+	struct gm_backend *src, *dst;
+	const struct gm_backend_ops *dst_ops;
+	struct gm_arena *arena;
+	struct gm_record *batch;
+	size_t *batch_row; /* stats row of each batched record */
+	size_t n, cap;
+	int seen_rel;
+	struct gm_out *rejects;
+	struct gm_buf line;
+	struct timespec t0;
+	double last_progress;
+	/* stats rows by name: open addressing over indexes into st->rows */
+	size_t *slots, nslots;
+};
+
+static double now_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- summary rows ---- */
+
+static size_t hash_bytes(const char *p, size_t n)
+{
+	size_t h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
+
+static int row_for(struct copy *c, const char *name, size_t len, int is_rel, size_t *out)
+{
+	struct gm_copy_stats *st = c->st;
+	size_t h, i;
+
+	if (st->nrows * 2 >= c->nslots) {
+		size_t ns = c->nslots ? c->nslots * 2 : 64;
+		size_t *slots = gm_malloc(ns * sizeof(size_t));
+
+		if (!slots)
+			return GM_ENOMEM;
+		for (i = 0; i < ns; i++)
+			slots[i] = (size_t)-1;
+		for (size_t r = 0; r < st->nrows; r++) {
+			h = hash_bytes(st->rows[r].name, strlen(st->rows[r].name)) +
+			    (size_t)st->rows[r].is_rel;
+			for (i = h & (ns - 1); slots[i] != (size_t)-1; i = (i + 1) & (ns - 1))
+				;
+			slots[i] = r;
+		}
+		gm_free(c->slots);
+		c->slots = slots;
+		c->nslots = ns;
+		if (!(st->rows = gm_realloc(st->rows, (ns / 2 + 1) * sizeof(*st->rows))))
+			return GM_ENOMEM;
+	}
+	h = hash_bytes(name, len) + (size_t)is_rel;
+	for (i = h & (c->nslots - 1); c->slots[i] != (size_t)-1; i = (i + 1) & (c->nslots - 1)) {
+		struct gm_stat_row *r = &st->rows[c->slots[i]];
+
+		if (r->is_rel == is_rel && strlen(r->name) == len && !memcmp(r->name, name, len)) {
+			*out = c->slots[i];
+			return 0;
+		}
+	}
+	{
+		struct gm_stat_row *r = &st->rows[st->nrows];
+
+		memset(r, 0, sizeof(*r));
+		if (!(r->name = gm_malloc(len + 1)))
+			return GM_ENOMEM;
+		memcpy(r->name, name, len);
+		r->name[len] = '\0';
+		r->is_rel = is_rel;
+		c->slots[i] = st->nrows;
+		*out = st->nrows++;
+	}
+	return 0;
+}
+
+/* The summary row of a record: ":A:B" for nodes, "[:T]" for relationships. */
+static int record_row(struct copy *c, const struct gm_record *r, size_t *out)
+{
+	struct gm_buf *b = &c->line;
+
+	gm_buf_clear(b);
+	if (r->kind == GM_REL) {
+		gm_buf_puts(b, "[:");
+		gm_buf_put(b, r->type.p, r->type.len);
+		gm_buf_putc(b, ']');
+	} else if (r->nlabels == 0) {
+		gm_buf_puts(b, "(no labels)");
+	} else {
+		for (size_t i = 0; i < r->nlabels; i++) {
+			gm_buf_putc(b, ':');
+			gm_buf_put(b, r->labels[i].p, r->labels[i].len);
+		}
+	}
+	if (b->oom)
+		return GM_ENOMEM;
+	return row_for(c, b->p, b->len, r->kind == GM_REL, out);
+}
+
+/* ---- rejects ---- */
+
+static int reject(struct copy *c, const struct gm_record *r, size_t row, const char *reason)
+{
+	struct gm_buf *b = &c->line;
+	int error;
+
+	c->st->rejected++;
+	if (row != (size_t)-1)
+		c->st->rows[row].rejected++;
+	if (c->o->on_error != GM_ON_ERROR_SKIP)
+		return gm_error_set(GM_EDATA, "%s", reason);
+	if (c->o->max_errors && c->st->rejected > c->o->max_errors)
+		return gm_error_set(GM_EDATA, "more than %llu bad records (--max-errors); last: %s",
+				    (unsigned long long)c->o->max_errors, reason);
+	if (!c->rejects)
+		return 0;
+	gm_buf_clear(b);
+	gm_buf_puts(b, "{\"input\":");
+	gm_json_put_string(b, c->src->location, strlen(c->src->location), 0);
+	if (r && r->line) {
+		gm_buf_puts(b, ",\"line\":");
+		gm_buf_put_u64(b, r->line);
+	}
+	if (r && (r->line || r->offset)) {
+		gm_buf_puts(b, ",\"byte\":");
+		gm_buf_put_u64(b, r->offset);
+	}
+	gm_buf_puts(b, ",\"reason\":");
+	gm_json_put_string(b, reason, strlen(reason), 0);
+	if (r && r->kind) {
+		gm_buf_puts(b, r->kind == GM_NODE ? ",\"kind\":\"node\""
+						  : ",\"kind\":\"relationship\"");
+		if (r->key.p) {
+			gm_buf_puts(b, ",\"id\":");
+			gm_json_put_string(b, r->key.p, r->key.len, 0);
+		}
+		if (r->kind == GM_REL) {
+			gm_buf_puts(b, ",\"label\":");
+			gm_json_put_string(b, r->type.p, r->type.len, 0);
+			gm_buf_puts(b, ",\"start\":");
+			gm_json_put_string(b, r->from.p, r->from.len, 0);
+			gm_buf_puts(b, ",\"end\":");
+			gm_json_put_string(b, r->to.p, r->to.len, 0);
+		} else if (r->nlabels) {
+			gm_buf_puts(b, ",\"labels\":[");
+			for (size_t i = 0; i < r->nlabels; i++) {
+				if (i)
+					gm_buf_putc(b, ',');
+				gm_json_put_string(b, r->labels[i].p, r->labels[i].len, 0);
+			}
+			gm_buf_putc(b, ']');
+		}
+		if (r->nprops) {
+			gm_buf_puts(b, ",\"properties\":");
+			gm_tjson_write_props(b, r->props, r->nprops, 0);
+		}
+	}
+	gm_buf_puts(b, "}\n");
+	if (b->oom)
+		return GM_ENOMEM;
+	if ((error = gm_out_write(c->rejects, b->p, b->len)) < 0)
+		return error;
+	return 0;
+}
+
+/* ---- batches ---- */
+
+static int write_one_by_one(struct copy *c)
+{
+	int error;
+
+	for (size_t i = 0; i < c->n; i++) {
+		error = c->dst_ops->write_batch(c->dst, &c->batch[i], 1);
+		if (error == GM_EDATA || error == GM_EUNSUPPORTED) {
+			char reason[1024];
+
+			snprintf(reason, sizeof(reason), "%s", gm_error_last());
+			if ((error = reject(c, &c->batch[i], c->batch_row[i], reason)) < 0)
+				return error;
+			continue;
+		}
+		if (error < 0)
+			return error;
+		c->st->rows[c->batch_row[i]].written++;
+		if (c->batch[i].kind == GM_NODE)
+			c->st->nodes_written++;
+		else
+			c->st->rels_written++;
+	}
+	return 0;
+}
+
+static int flush(struct copy *c)
+{
+	int error = 0;
+
+	if (c->n == 0)
+		return 0;
+	if (c->dst) {
+		error = c->dst_ops->write_batch(c->dst, c->batch, c->n);
+		if ((error == GM_EDATA || error == GM_EUNSUPPORTED) &&
+		    c->o->on_error == GM_ON_ERROR_SKIP)
+			error = write_one_by_one(c);
+		else if (error == 0)
+			for (size_t i = 0; i < c->n; i++) {
+				c->st->rows[c->batch_row[i]].written++;
+				if (c->batch[i].kind == GM_NODE)
+					c->st->nodes_written++;
+				else
+					c->st->rels_written++;
+			}
+		else if (error == GM_EDATA || error == GM_EUNSUPPORTED)
+			c->st->rejected++; /* stop: the record the message names */
+	}
+	c->n = 0;
+	gm_arena_reset(c->arena);
+	return error;
+}
+
+static void progress(struct copy *c, int final)
+{
+	struct gm_progress p;
+	double t = now_since(&c->t0);
+
+	if (!c->o->progress || (!final && t - c->last_progress < 0.25))
+		return;
+	c->last_progress = t;
+	p.records = c->st->nodes_read + c->st->rels_read;
+	p.bytes_done = c->src->progress_done;
+	p.bytes_total = c->src->progress_total;
+	p.elapsed = t;
+	p.final = final;
+	c->o->progress(&p, c->o->progress_ctx);
+}
+
+/* Checks one record read from the source; returns GM_EDATA with the reason when it is bad. */
+static int check(struct copy *c, struct gm_record *r)
+{
+	const char *what = r->kind == GM_NODE ? "node" : "relationship";
+	char pos[96] = "";
+	uint32_t bad;
+	int error;
+
+	if (r->line)
+		snprintf(pos, sizeof(pos), " (line %llu)", (unsigned long long)r->line);
+	if (r->kind == GM_NODE) {
+		if (c->seen_rel)
+			return gm_error_set(GM_EDATA,
+					    "node '%.*s' after relationships%s: sources "
+					    "must give all nodes first",
+					    (int)r->key.len, r->key.p, pos);
+		if (!r->key.p)
+			return gm_error_set(GM_EDATA, "node without a key%s", pos);
+	} else if (r->kind == GM_REL) {
+		c->seen_rel = 1;
+		if (!r->type.len)
+			return gm_error_set(GM_EDATA, "relationship without a type%s", pos);
+		if (!r->from.p || !r->to.p)
+			return gm_error_set(GM_EDATA, "relationship without an endpoint%s", pos);
+	} else {
+		return gm_error_set(GM_EDATA, "record of unknown kind%s", pos);
+	}
+	if ((error = gm_record_canonicalize(r)) < 0)
+		return gm_error_set(error, "invalid %s '%.*s'%s: %s", what, (int)r->key.len,
+				    r->key.p ? r->key.p : "", pos, gm_error_last());
+	if (c->dst_ops && (bad = gm_record_types(r) & ~c->dst_ops->types)) {
+		int t = 0;
+
+		while (!(bad & GM_TYPE_BIT(t)))
+			t++;
+		return gm_error_set(GM_EUNSUPPORTED,
+				    "%s '%.*s'%s has a %s value, which the %s format cannot store",
+				    what, (int)r->key.len, r->key.p ? r->key.p : "", pos,
+				    gm_type_name((enum gm_type)t), c->dst_ops->name);
+	}
+	return 0;
+}
+
+static int run(struct copy *c)
+{
+	int error;
+
+	for (;;) {
+		struct gm_record *r;
+		size_t row = (size_t)-1;
+
+		if (gm_interrupted)
+			return gm_error_set(GM_EINTR, "interrupted");
+		if (c->n == c->cap && (error = flush(c)) < 0)
+			return error;
+		r = &c->batch[c->n];
+		memset(r, 0, sizeof(*r));
+		error = c->src->ops->read_next(c->src, r, c->arena);
+		if (error == GM_ITEROVER)
+			break;
+		if (error == GM_EDATA) {
+			char reason[1024];
+
+			snprintf(reason, sizeof(reason), "%s", gm_error_last());
+			if (r->kind == GM_NODE)
+				c->st->nodes_read++;
+			else if (r->kind == GM_REL)
+				c->st->rels_read++;
+			else
+				c->st->unreadable++;
+			/* a record too broken to tell what it is gets a row of its own */
+			if (r->kind)
+				error = record_row(c, r, &row);
+			else
+				error = row_for(c, "(unreadable)", 12, 0, &row);
+			if (error < 0)
+				return error;
+			c->st->rows[row].read++;
+			if ((error = reject(c, r, row, reason)) < 0)
+				return error;
+			continue;
+		}
+		if (error < 0)
+			return error;
+		if (r->kind == GM_NODE)
+			c->st->nodes_read++;
+		else
+			c->st->rels_read++;
+		/* check first: it puts labels in canonical order, which names the summary row */
+		if ((error = check(c, r)) < 0) {
+			char reason[1024];
+
+			if (error != GM_EDATA && error != GM_EUNSUPPORTED)
+				return error;
+			snprintf(reason, sizeof(reason), "%s", gm_error_last());
+			if ((error = record_row(c, r, &row)) < 0)
+				return error;
+			c->st->rows[row].read++;
+			if ((error = reject(c, r, row, reason)) < 0)
+				return error;
+			continue;
+		}
+		if ((error = record_row(c, r, &row)) < 0)
+			return error;
+		c->st->rows[row].read++;
+		if (!c->dst) { /* dry run: counted as would-be written */
+			c->st->rows[row].written++;
+			if (r->kind == GM_NODE)
+				c->st->nodes_written++;
+			else
+				c->st->rels_written++;
+			continue;
+		}
+		c->batch_row[c->n++] = row;
+		progress(c, 0);
+	}
+	return flush(c);
+}
+
+int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts *o,
+	    struct gm_copy_stats *stats)
+{
+	struct copy c;
+	struct gm_copy_stats local;
+	struct gm_open_opts ro = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts wo = {GM_OPEN_WRITE, 0, NULL, 0};
+	const char *loc;
+	int error, rerr = 0;
+
+	memset(&c, 0, sizeof(c));
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	c.o = o;
+	c.st = stats;
+	c.cap = o->batch_size ? o->batch_size : DEFAULT_BATCH;
+	clock_gettime(CLOCK_MONOTONIC, &c.t0);
+	wo.batch_size = c.cap;
+	wo.flags = o->force ? GM_OPEN_F_OVERWRITE : 0;
+
+	if ((error = gm_backend_resolve(to_uri, GM_OPEN_WRITE, &c.dst_ops, &loc)) < 0)
+		goto done;
+	if ((error = gm_backend_open(&c.src, from_uri, &ro)) < 0)
+		goto done;
+	stats->source_backend = gm_strdup(c.src->ops->name);
+	stats->target_backend = gm_strdup(c.dst_ops->name);
+	if (!stats->source_backend || !stats->target_backend) {
+		error = GM_ENOMEM;
+		goto done;
+	}
+	if ((error = gm_arena_new(&c.arena)) < 0)
+		goto done;
+	if (!(c.batch = gm_malloc(c.cap * sizeof(*c.batch))) ||
+	    !(c.batch_row = gm_malloc(c.cap * sizeof(size_t)))) {
+		error = GM_ENOMEM;
+		goto done;
+	}
+	if (o->reject_path && !o->dry_run &&
+	    (error = gm_out_open(&c.rejects, o->reject_path, GM_OUT_OVERWRITE)) < 0)
+		goto done;
+	if (!o->dry_run && (error = gm_backend_open(&c.dst, to_uri, &wo)) < 0)
+		goto done;
+	if ((error = run(&c)) < 0)
+		goto done;
+	if (c.dst && (error = gm_backend_commit(c.dst)) < 0)
+		goto done;
+done:
+	/* the reject log is kept whether the run succeeded or not: it explains the failure */
+	if (c.rejects && (rerr = gm_out_commit(c.rejects)) < 0 && error == 0)
+		error = rerr;
+	gm_out_free(c.rejects);
+	if (c.src)
+		progress(&c, 1);
+	gm_backend_close(c.dst);
+	gm_backend_close(c.src);
+	stats->seconds = now_since(&c.t0);
+	gm_free(c.batch);
+	gm_free(c.batch_row);
+	gm_free(c.slots);
+	gm_arena_free(c.arena);
+	gm_buf_free(&c.line);
+	if (stats == &local)
+		gm_copy_stats_free(&local);
+	return error;
+}
+
+void gm_copy_stats_free(struct gm_copy_stats *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nrows; i++)
+		gm_free(st->rows[i].name);
+	gm_free(st->rows);
+	gm_free(st->source_backend);
+	gm_free(st->target_backend);
+	memset(st, 0, sizeof(*st));
+}

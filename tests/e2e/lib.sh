@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the end-to-end tests: each t_*.sh runs the built gmig in a
+# temporary directory and prints TAP-like lines; any failed check fails the test.
+set -u
+: "${GMIG:?GMIG must point to the gmig binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/gmig-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+n=0
+nfail=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); nfail=$((nfail + 1)); echo "not ok $n - $*"; }
+check() { # description command...: passes when the command succeeds
+	d=$1; shift
+	if "$@"; then ok "$d"; else fail "$d"; fi
+}
+# expect STATUS DESCRIPTION gmig-args...: runs gmig, compares the exit status;
+# stdout in out.txt, stderr in err.txt
+expect() {
+	want=$1; d=$2; shift 2
+	"$GMIG" "$@" >out.txt 2>err.txt </dev/null
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$d (exit $got)"; else
+		fail "$d: exit $got, wanted $want"; sed 's/^/# err: /' err.txt | head -5; fi
+}
+contains() { # file text description
+	if grep -qF -- "$2" "$1"; then ok "$3"; else fail "$3: '$2' not in $1"; sed 's/^/# /' "$1" | head -5; fi
+}
+absent() { # path description: the path must not exist
+	if [ -e "$1" ]; then fail "$2: '$1' exists"; else ok "$2"; fi
+}
+no_temps() { # description: no *.tmp left in the test directory
+	left=$(find . -name '*.tmp' | head -3)
+	if [ -n "$left" ]; then fail "$1: temporary files left: $left"; else ok "$1"; fi
+}
+done_testing() {
+	echo "1..$n"
+	[ "$nfail" = 0 ] || { echo "# $nfail of $n checks failed"; exit 1; }
+	exit 0
+}
