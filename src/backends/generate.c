@@ -5,7 +5,9 @@
  * function of (seed, i), so the stream is deterministic, needs no memory per
  * node and can be restarted anywhere.
  *
- * Random graphs:  generate:?nodes=N&edges=M&seed=S   (defaults 1000, 5000, 1)
+ * Random graphs:  generate:?nodes=N&edges=M&seed=S[&profile=P]
+ *   Defaults 1000 nodes, 5000 relationships, seed 1, profile "all"; profile
+ *   "light" gives each record only its one guaranteed property (below).
  *   Nodes "n0".."n<N-1>", 1 to 3 distinct labels from Person, Company,
  *   Product, Place, Event, Straße. Relationships "r0".."r<M-1>", types KNOWS,
  *   WORKS_AT, LIKES, FOLLOWS, GEHÖRT_ZU. Each endpoint is a rank drawn from a
@@ -38,8 +40,9 @@
  *              a string with NUL and every JSON escape, empty bytes, all 256
  *              byte values, empty list, empty map, nested lists/maps, a map
  *              with exactly the keys "$type" and "_value", dates at years
- *              -9999, 9999 and +10000, times with 1 ns, offsets +-18:00 and
- *              +01:00:30, zone names with and without offset, negative and
+ *              -9999, 9999 and +10000, times with 1 ns, offsets +-18:00,
+ *              +01:00:30 and Amsterdam's 1890 +00:19:32, zone names with and
+ *              without offset (one with '+': Etc/GMT+10), negative and
  *              mixed-sign durations, points of the 4 SRIDs, float32 vectors;
  *              4 nodes t0..t3 and one relationship carrying one of each type
  *   selfloops  3 nodes, 5 relationships, 4 of them loops (2 on n0)
@@ -395,13 +398,8 @@ static void v_vector(struct tmpl *t, struct gm_value *v, const float *f, size_t 
 
 /* ---- random values ---- */
 
-static const char *const label_set[] = {"Person",
-					"Company",
-					"Product",
-					"Place",
-					"Event",
-					"Stra\xc3\x9f"
-					"e"};
+static const char *const label_set[] = {"Person", "Company", "Product",
+					"Place",  "Event",   "Stra\303\237e"};
 static const char *const type_set[] = {"KNOWS", "WORKS_AT", "LIKES", "FOLLOWS", "GEH\xc3\x96RT_ZU"};
 #define NLABELS (sizeof(label_set) / sizeof(label_set[0]))
 #define NTYPES (sizeof(type_set) / sizeof(type_set[0]))
@@ -415,8 +413,7 @@ static const char *const pieces[] = {
 	"alpha",
 	"beta",
 	" ",
-	"Gr\xc3\xbc\xc3\x9f"
-	"e",						    /* Grüße: 2-byte */
+	"Gr\303\274\303\237e",				    /* Grüße: 2-byte */
 	"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",		    /* 日本語: 3-byte */
 	"\xf0\x9f\x98\x80",				    /* 😀: 4-byte */
 	"\xf0\x9d\x84\x9e",				    /* 𝄞: 4-byte */
@@ -1161,6 +1158,19 @@ static int gen_open(struct gm_backend **out, const char *location, const struct 
 					(int)(len - kl - 1), eq + 1);
 				goto fail;
 			}
+		} else if (kl == 7 && !memcmp(p, "profile", 7)) {
+			size_t vl = len - kl - 1;
+
+			if (vl == 5 && !memcmp(eq + 1, "light", 5)) {
+				g->light = 1;
+			} else if (!(vl == 3 && !memcmp(eq + 1, "all", 3))) {
+				error = gm_error_set(
+					GM_EINVAL,
+					"generate: unknown profile '%.*s' (known: all, "
+					"light)",
+					(int)vl, eq + 1);
+				goto fail;
+			}
 		} else if (kl == 5 && !memcmp(p, "nodes", 5)) {
 			dst = &g->nodes;
 		} else if (kl == 5 && !memcmp(p, "edges", 5)) {
@@ -1170,7 +1180,7 @@ static int gen_open(struct gm_backend **out, const char *location, const struct 
 		} else {
 			error = gm_error_set(GM_EINVAL,
 					     "generate: unknown parameter '%.*s' (known: nodes, "
-					     "edges, seed, case)",
+					     "edges, seed, profile, case)",
 					     (int)kl, p);
 			goto fail;
 		}

@@ -292,6 +292,16 @@ static void test_counts_and_keys(void **state)
 	assert_int_equal(count_kind(&g, GM_REL), 0);
 	unload(&g);
 
+	load(&g, "generate:?nodes=40&edges=40&seed=2&profile=light");
+	assert_int_equal(g.n, 80);
+	for (size_t i = 0; i < g.n; i++)
+		assert_int_equal(g.r[i].nprops, 1);
+	assert_int_equal(types_of(&g), GM_TYPES_ALL);
+	unload(&g);
+	load(&g, "generate:?nodes=3&edges=3&profile=all");
+	assert_int_equal(g.r[0].nprops, 16);
+	unload(&g);
+
 	load(&g, "generate:?nodes=0&edges=0");
 	assert_int_equal(g.n, 0);
 	unload(&g);
@@ -631,7 +641,10 @@ static void test_errors(void **state)
 		{"generate:?nodes=x", GM_EINVAL, "generate: bad value 'x' for 'nodes'"},
 		{"generate:?nodes=", GM_EINVAL, "generate: empty value for 'nodes'"},
 		{"generate:?vertices=3", GM_EINVAL,
-		 "generate: unknown parameter 'vertices' (known: nodes, edges, seed, case)"},
+		 "generate: unknown parameter 'vertices' (known: nodes, edges, seed, profile, "
+		 "case)"},
+		{"generate:?profile=heavy", GM_EINVAL,
+		 "generate: unknown profile 'heavy' (known: all, light)"},
 		{"generate:?nodes", GM_EINVAL, "generate: expected key=value, got 'nodes'"},
 		{"generate:?case=nope", GM_EINVAL,
 		 "generate: unknown case 'nope' (known: empty, unicode, types, selfloops, "
