@@ -15,6 +15,7 @@
 /* One line per backend (src/backends/<name>.c). */
 #define BACKENDS(X) \
 	X(jsonl) \
+	X(graphml) \
 	X(generate)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
