@@ -13,6 +13,7 @@
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
+<<<<<<< HEAD
 #define BACKENDS(X)                                                                                \
 	X(jsonl)                                                                                   \
 	X(apoc)                                                                                    \

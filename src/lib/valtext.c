@@ -880,7 +880,8 @@ int gm_base64_encode(struct gm_buf *b, const unsigned char *p, size_t n)
 {
 	char q[4];
 
-	if (gm_buf_grow(b, (n + 2) / 3 * 4) < 0)
+	/* the put also leaves b NUL-terminated when n is 0 */
+	if (gm_buf_grow(b, (n + 2) / 3 * 4) < 0 || gm_buf_put(b, "", 0) < 0)
 		return GM_ENOMEM;
 	for (size_t i = 0; i < n; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16;
