@@ -13,7 +13,6 @@
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
-<<<<<<< HEAD
 #define BACKENDS(X)                                                                                \
 	X(jsonl)                                                                                   \
 	X(apoc)                                                                                    \
