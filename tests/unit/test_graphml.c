@@ -526,8 +526,8 @@ static void assert_record_equal(const struct gm_record *x, const struct gm_recor
 static void test_roundtrip_every_type(void **state)
 {
 	static float vec[] = {1.5f, -0.0f, 3.25e-3f};
-	struct gm_value inner[4], lists[6][3];
-	struct gm_prop mp[2];
+	struct gm_value inner[4] = {0}, lists[6][3] = {0};
+	struct gm_prop mp[2] = {0};
 	struct gm_prop props[40];
 	struct gm_str labels[] = {gm_str_c("A:B"), gm_str_c(""), gm_str_c("\xc3\xa9t\xc3\xa9")};
 	struct gm_record recs[4], back[8];
