@@ -418,11 +418,9 @@ static int check_layout(struct sq *s, enum layout *l)
 			"'%s' is a MemoryGraph database, not a gmig store (tables: %s); "
 			"use 'memorygraph:%s'",
 			s->path, tables, s->path);
-	return gm_error_set(GM_EINVAL,
-			    "'%s' is a SQLite database but not a gmig store (tables: %s); gmig %s",
-			    s->path, tables,
-			    s->writing ? "does not write into other schemas"
-				       : "reads it only as a gmig store here");
+	return gm_error_set(
+		GM_EINVAL, "'%s' is a SQLite database but not a gmig store (tables: %s)%s", s->path,
+		tables, s->writing ? "; gmig makes its store only in a new or empty file" : "");
 }
 
 /* ---- reading ---- */
