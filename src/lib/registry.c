@@ -14,7 +14,10 @@
 #include "sqlitestore.h"
 
 /* One line per backend (src/backends/<name>.c). */
-#define BACKENDS(X) X(jsonl) X(sqlite)
+#define BACKENDS(X) \
+	X(jsonl) \
+	X(graphml) \
+	X(sqlite)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
