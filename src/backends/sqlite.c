@@ -68,6 +68,8 @@
 #define STORE_FORMAT "gmig-graph"
 #define STORE_VERSION 1
 #define BUSY_MS 10000
+/* page cache while writing (index inserts are random): bounded, not per record */
+#define CACHE_KIB "-65536"
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
 static const char schema_sql[] =
@@ -871,7 +873,8 @@ static int open_write(struct sq *s)
 	if ((error = check_layout(s, &l)) < 0)
 		return error;
 	if ((error = exec(s, "PRAGMA journal_mode = WAL")) < 0 ||
-	    (error = exec(s, "PRAGMA synchronous = NORMAL")) < 0)
+	    (error = exec(s, "PRAGMA synchronous = NORMAL")) < 0 ||
+	    (error = exec(s, "PRAGMA cache_size = " CACHE_KIB)) < 0)
 		return error;
 	if (l == L_EMPTY) {
 		if ((error = exec(s, "BEGIN IMMEDIATE")) < 0)
