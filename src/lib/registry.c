@@ -14,9 +14,13 @@
 #include "sqlitestore.h"
 
 /* One line per backend (src/backends/<name>.c). */
-#define BACKENDS(X) \
-	X(jsonl) \
-	X(graphml) \
+#define BACKENDS(X)                                                                                \
+	X(jsonl)                                                                                   \
+	X(apoc)                                                                                    \
+	X(csv)                                                                                     \
+	X(graphml)                                                                                 \
+	X(cypher)                                                                                  \
+	X(generate)                                                                                \
 	X(sqlite)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
