@@ -80,8 +80,8 @@
 #include "typedjson.h"
 #include "valtext.h"
 
-#define LOSSY_STRINGIFY (1u << 0)
-#define LOSSY_DROP (1u << 1)
+#define LOSSY_STRINGIFY GM_LOSSY_STRINGIFY
+#define LOSSY_DROP GM_LOSSY_DROP
 
 enum state {
 	ST_START,     /* a document (array or object): nothing read yet */
@@ -161,28 +161,10 @@ static int parse_params(struct apoc *s, const char *params)
 						    "invalid value '%.*s' for the apoc parameter "
 						    "'temporals' (iso, string)",
 						    (int)v.len, v.p);
-		} else if (kl == 5 && !memcmp(p, "lossy", 5)) {
-			const char *q = v.p, *qe = v.p + v.len;
-
-			while (q < qe) {
-				const char *c = memchr(q, ',', (size_t)(qe - q));
-				size_t wl = c ? (size_t)(c - q) : (size_t)(qe - q);
-
-				if (wl == 9 && !memcmp(q, "stringify", 9))
-					s->lossy |= LOSSY_STRINGIFY;
-				else if (wl == 4 && !memcmp(q, "drop", 4))
-					s->lossy |= LOSSY_DROP;
-				else
-					return gm_error_set(GM_EINVAL,
-							    "invalid value '%.*s' for the apoc "
-							    "parameter 'lossy' (stringify, drop)",
-							    (int)v.len, v.p);
-				q += wl + (c ? 1 : 0);
-			}
 		} else if (n) {
 			return gm_error_set(GM_EINVAL,
 					    "unknown parameter '%.*s' for the apoc backend "
-					    "(temporals, lossy)",
+					    "(temporals; lossy is general)",
 					    (int)kl, p);
 		}
 		p = end ? end + 1 : NULL;
@@ -1149,6 +1131,7 @@ static int open_common(struct apoc **out, const char *location, const struct gm_
 	s->memlen = memlen;
 	s->pass = 1;
 	s->st = ST_START;
+	s->lossy = o->lossy;
 	if ((error = parse_params(s, o->params)) < 0)
 		goto fail;
 	if (o->mode == GM_OPEN_WRITE) {
@@ -1183,7 +1166,7 @@ static int apoc_open(struct gm_backend **out, const char *location, const struct
  */
 int gm__apoc_open_mem(struct gm_backend **out, const void *data, size_t len, const char *params)
 {
-	struct gm_open_opts o = {GM_OPEN_READ, 0, params, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_READ, .params = params};
 	struct apoc *s;
 	int error;
 
@@ -1268,7 +1251,7 @@ const struct gm_backend_ops gm_backend_apoc = {
 	.name = "apoc",
 	.summary = "APOC JSON (apoc.export.json/apoc.import.json): JSON Lines, arrays, documents",
 	.suffixes = apoc_suffixes,
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_LOSSY,
 	.types = GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) | GM_TYPE_BIT(GM_T_FLOAT) |
 		 GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) | GM_TYPE_BIT(GM_T_POINT),
 	.probe = apoc_probe,

@@ -74,8 +74,8 @@
 #include "io.h"
 #include "valtext.h"
 
-#define LOSSY_STRINGIFY (1u << 0)
-#define LOSSY_DROP (1u << 1)
+#define LOSSY_STRINGIFY GM_LOSSY_STRINGIFY
+#define LOSSY_DROP GM_LOSSY_DROP
 #define DEFAULT_BATCH 1000
 
 #define IMPORT_LABEL "`UNIQUE IMPORT LABEL`"
@@ -93,42 +93,17 @@ struct cypher {
 	size_t stmt_rows, tx_rows;
 };
 
+/* The cypher backend takes no parameters of its own (lossy= is taken by the core). */
 static int parse_params(struct cypher *s, const char *params)
 {
-	const char *p = params;
+	size_t kl;
 
-	while (p && *p) {
-		const char *end = strchr(p, '&');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		const char *eq = memchr(p, '=', n);
-		size_t kl = eq ? (size_t)(eq - p) : n;
-		const char *q = eq ? eq + 1 : p + n, *qe = p + n;
-
-		if (kl == 5 && !memcmp(p, "lossy", 5)) {
-			while (q < qe) {
-				const char *c = memchr(q, ',', (size_t)(qe - q));
-				size_t wl = c ? (size_t)(c - q) : (size_t)(qe - q);
-
-				if (wl == 9 && !memcmp(q, "stringify", 9))
-					s->lossy |= LOSSY_STRINGIFY;
-				else if (wl == 4 && !memcmp(q, "drop", 4))
-					s->lossy |= LOSSY_DROP;
-				else
-					return gm_error_set(GM_EINVAL,
-							    "invalid value '%.*s' for the cypher "
-							    "parameter 'lossy' (stringify, drop)",
-							    (int)(qe - (eq + 1)), eq + 1);
-				q += wl + (c ? 1 : 0);
-			}
-		} else if (n) {
-			return gm_error_set(
-				GM_EINVAL,
-				"unknown parameter '%.*s' for the cypher backend (lossy)", (int)kl,
-				p);
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
+	(void)s;
+	if (!params || !*params)
+		return 0;
+	kl = strcspn(params, "=&");
+	return gm_error_set(GM_EINVAL, "unknown parameter '%.*s' for the cypher backend", (int)kl,
+			    params);
 }
 
 /* ---- literals ---- */
@@ -579,6 +554,7 @@ static int cypher_open(struct gm_backend **out, const char *location, const stru
 	if (!s)
 		return GM_ENOMEM;
 	s->batch = o->batch_size ? o->batch_size : DEFAULT_BATCH;
+	s->lossy = o->lossy;
 	if ((error = parse_params(s, o->params)) < 0 ||
 	    (error = gm_out_open(&s->out, location,
 				 (o->flags & GM_OPEN_F_OVERWRITE) ? GM_OUT_OVERWRITE : 0)) < 0 ||
@@ -597,7 +573,7 @@ const struct gm_backend_ops gm_backend_cypher = {
 	.name = "cypher",
 	.summary = "Cypher script for cypher-shell (UNWIND batches, as apoc.export.cypher)",
 	.suffixes = cypher_suffixes,
-	.caps = GM_CAP_WRITE | GM_CAP_FILE,
+	.caps = GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_LOSSY,
 	.types = GM_TYPES_ALL &
 		 ~(GM_TYPE_BIT(GM_T_NULL) | GM_TYPE_BIT(GM_T_BYTES) | GM_TYPE_BIT(GM_T_VECTOR)),
 	.open = cypher_open,

@@ -75,7 +75,7 @@ static void read_all(struct gm_backend *b, struct graph *g)
 
 static void read_uri(const char *uri, struct graph *g)
 {
-	struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_READ};
 	struct gm_backend *b;
 
 	graph_init(g);
@@ -643,7 +643,7 @@ static struct gm_value kids[] = {{.type = GM_T_STRING, .u.s = {"a", 1}},
 
 static int open_write(struct gm_backend **b, const char *name, const char *params)
 {
-	struct gm_open_opts o = {GM_OPEN_WRITE, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_WRITE};
 	char uri[256];
 
 	snprintf(uri, sizeof(uri), "apoc:%s/%s%s%s", tmpdir, name, params ? "?" : "",
@@ -833,7 +833,7 @@ static void test_probe(void **state)
 
 	(void)state;
 	assert_non_null(ops);
-	assert_int_equal(ops->caps, GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE);
+	assert_int_equal(ops->caps, GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_LOSSY);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (ops->probe((const unsigned char *)cases[i].head, strlen(cases[i].head)) !=
 		    cases[i].score)
@@ -848,7 +848,7 @@ static void test_dead_and_stdin(void **state)
 {
 	const char *dir = getenv("GMIG_TEST_DATA");
 	const char *text = "[{\"type\":\"node\",\"id\":}]";
-	struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_READ};
 	struct gm_backend *b;
 	struct gm_arena *a;
 	struct gm_record rec;
@@ -888,7 +888,7 @@ static void test_alloc_failures(void **state)
 	assert_non_null(dir);
 	snprintf(uri, sizeof(uri), "apoc:%s/apoc/rels_first.json?temporals=iso", dir);
 	for (unsigned long k = 1; k < 400 && !done_read; k++) {
-		struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+		struct gm_open_opts o = {.mode = GM_OPEN_READ};
 		struct gm_backend *b = NULL;
 		struct gm_arena *a;
 		struct gm_record rec;

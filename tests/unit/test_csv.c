@@ -200,7 +200,7 @@ static char *read_dir(const char *loc)
 {
 	static struct gm_buf out;
 	struct gm_backend *b = NULL;
-	struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_READ};
 	char uri[600];
 
 	gm_buf_free(&out);
@@ -234,7 +234,7 @@ static char *read_mem(const char *text)
 static struct gm_backend *open_w(const char *dir, unsigned flags)
 {
 	struct gm_backend *b = NULL;
-	struct gm_open_opts o = {GM_OPEN_WRITE, 0, NULL, flags};
+	struct gm_open_opts o = {.mode = GM_OPEN_WRITE, .flags = flags};
 	char uri[600];
 
 	snprintf(uri, sizeof(uri), "csv:%s", dir);
@@ -641,7 +641,7 @@ static void test_roundtrip_all_types(void **state)
 {
 	struct gm_arena *a;
 	struct gm_backend *b;
-	struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_READ};
 	struct gm_value li[3], lf[2], ls[3], lb[2], ld[2], lp[2], ldu[2], ldt[2];
 	struct gm_value bytes = {.type = GM_T_BYTES, .u.s = {"\x01\xff\x00\x80", 4}};
 	struct gm_prop props[40];
@@ -844,7 +844,7 @@ static void test_refusal_batch_atomic(void **state)
 static void test_write_location_rules(void **state)
 {
 	struct gm_backend *b = NULL;
-	struct gm_open_opts o = {GM_OPEN_WRITE, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_WRITE};
 	char uri[600];
 	struct gm_record n[] = {node("a", NULL, 0, NULL, 0)};
 
@@ -909,7 +909,7 @@ static void test_alloc_failures(void **state)
 	}
 	for (unsigned long k = 1; k < 200; k++) {
 		struct gm_backend *b = NULL;
-		struct gm_open_opts o = {GM_OPEN_WRITE, 0, NULL, 0};
+		struct gm_open_opts o = {.mode = GM_OPEN_WRITE};
 		char uri[600];
 		int error;
 

@@ -98,7 +98,7 @@ static struct gm_value vpoint(uint32_t srid, int dim, double x, double y, double
 
 static int open_write(struct gm_backend **b, const char *name, size_t batch, const char *params)
 {
-	struct gm_open_opts o = {GM_OPEN_WRITE, batch, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_WRITE, .batch_size = batch};
 	char uri[256];
 
 	snprintf(uri, sizeof(uri), "cypher:%s/%s%s%s", tmpdir, name, params ? "?" : "",
@@ -374,7 +374,7 @@ static void test_registered(void **state)
 
 	(void)state;
 	assert_non_null(ops);
-	assert_int_equal(ops->caps, GM_CAP_WRITE | GM_CAP_FILE);
+	assert_int_equal(ops->caps, GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_LOSSY);
 	assert_null(ops->read_next);
 	assert_int_equal(ops->types & GM_TYPE_BIT(GM_T_BYTES), 0);
 	assert_int_not_equal(ops->types & GM_TYPE_BIT(GM_T_DATETIME), 0);

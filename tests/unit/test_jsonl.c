@@ -68,7 +68,7 @@ static char *get_file(size_t *n)
 static struct gm_backend *open_read(void)
 {
 	struct gm_backend *b;
-	struct gm_open_opts o = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = GM_OPEN_READ};
 	char uri[300];
 
 	snprintf(uri, sizeof(uri), "jsonl:%s", path);
@@ -79,7 +79,7 @@ static struct gm_backend *open_read(void)
 static struct gm_backend *open_write(void)
 {
 	struct gm_backend *b;
-	struct gm_open_opts o = {GM_OPEN_WRITE, 0, NULL, GM_OPEN_F_OVERWRITE};
+	struct gm_open_opts o = {.mode = GM_OPEN_WRITE, .flags = GM_OPEN_F_OVERWRITE};
 
 	/* chosen by the ".jsonl" ending */
 	assert_int_equal(gm_backend_open(&b, path, &o), 0);
