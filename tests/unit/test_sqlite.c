@@ -99,7 +99,7 @@ static int setup(void **state)
 
 static struct gm_backend *open_store(const char *p, enum gm_open_mode mode)
 {
-	struct gm_open_opts o = {mode, 0, NULL, 0};
+	struct gm_open_opts o = {.mode = mode};
 	struct gm_backend *b = NULL;
 	int error = ops->open(&b, p, &o);
 
@@ -487,8 +487,8 @@ static void test_nul_bytes_in_keys(void **state)
 static void test_other_sqlite_refused(void **state)
 {
 	char other[160], buf[256];
-	struct gm_open_opts w = {GM_OPEN_WRITE, 0, NULL, 0};
-	struct gm_open_opts r = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts w = {.mode = GM_OPEN_WRITE};
+	struct gm_open_opts r = {.mode = GM_OPEN_READ};
 	struct gm_backend *b = NULL;
 
 	(void)state;
@@ -536,7 +536,7 @@ static void test_other_sqlite_refused(void **state)
 static void test_probe_and_describe(void **state)
 {
 	struct gm_record recs[] = {node("a", NULL, 0, NULL, 0)};
-	struct gm_open_opts r = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts r = {.mode = GM_OPEN_READ};
 	char plain[160], buf[256];
 	struct gm_backend *b = NULL;
 
@@ -617,7 +617,7 @@ static void test_bad_row_is_skipped(void **state)
 static void test_newer_version_refused(void **state)
 {
 	struct gm_record recs[] = {node("a", NULL, 0, NULL, 0)};
-	struct gm_open_opts r = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts r = {.mode = GM_OPEN_READ};
 	struct gm_backend *b = NULL;
 
 	(void)state;
