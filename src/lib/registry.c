@@ -11,6 +11,7 @@
 
 #include "gmig/sys/backend.h"
 #include "io.h"
+#include "sqlitestore.h"
 
 /* One line per backend (src/backends/<name>.c). */
 #define BACKENDS(X)                                                                                \
@@ -19,7 +20,8 @@
 	X(csv)                                                                                     \
 	X(graphml)                                                                                 \
 	X(cypher)                                                                                  \
-	X(generate)
+	X(generate)                                                                                \
+	X(sqlite)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
@@ -84,6 +86,18 @@ static const struct gm_backend_ops *by_probe(const char *path, int *error)
 			best = registry[i];
 		}
 	}
+	/* formats the first bytes cannot tell apart (SQLite files) look inside */
+	for (size_t i = 0; registry[i] && best_score < 100; i++) {
+		int s;
+
+		if (!registry[i]->probe_path || (registry[i]->caps & (GM_CAP_READ | GM_CAP_FILE)) !=
+							(GM_CAP_READ | GM_CAP_FILE))
+			continue;
+		if ((s = registry[i]->probe_path(path)) > best_score) {
+			best_score = s;
+			best = registry[i];
+		}
+	}
 	return best;
 }
 
@@ -104,6 +118,7 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
 	const struct gm_backend_ops *ops = NULL;
 	size_t sl = scheme_len(uri);
 	int error = 0;
+	char tables[512];
 
 	*out = NULL;
 	*location = uri;
@@ -123,6 +138,12 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
 		}
 		if (!ops)
 			ops = by_suffix(uri);
+		if (!ops && mode == GM_OPEN_READ &&
+		    gm__sqlite_describe(uri, tables, sizeof(tables)) == 1)
+			return gm_error_set(GM_EINVAL,
+					    "'%s' is a SQLite database but not a gmig store or a "
+					    "MemoryGraph database (tables: %s)",
+					    uri, tables);
 		if (!ops && mode == GM_OPEN_READ)
 			return gm_error_set(GM_EINVAL,
 					    "cannot tell the format of '%s' from its content or "
