@@ -193,7 +193,12 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		summary_json(report, &st, rc, a->dry_run);
 	else if (st.source_backend && (error == 0 || st.nrows))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
-	if (error < 0 && st.source_backend)
+	if (error < 0 && st.source_backend && st.target_txn && st.nodes_written + st.rels_written)
+		fprintf(stderr,
+			"gmig %s: the batches committed to '%s' before the failure stay there "
+			"(%llu records)\n",
+			verb, a->to, (unsigned long long)(st.nodes_written + st.rels_written));
+	else if (error < 0 && st.source_backend)
 		fprintf(stderr, "gmig %s: nothing was written to '%s'\n", verb, a->to);
 	gm_copy_stats_free(&st);
 	return rc;
