@@ -106,29 +106,30 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[S__COUNT] = {
-	[S_NODE] = "INSERT INTO gmig_nodes(key, labels, properties, run) VALUES (?1, ?2, ?3, ?4)"
-		   " ON CONFLICT(key) DO UPDATE SET labels = excluded.labels,"
-		   " properties = excluded.properties, run = excluded.run"
-		   " WHERE gmig_nodes.run <> excluded.run AND (gmig_nodes.labels <> excluded.labels"
-		   " OR gmig_nodes.properties <> excluded.properties)"
-		   " RETURNING id",
+	[S_NODE] =
+		("INSERT INTO gmig_nodes(key, labels, properties, run) VALUES (?1, ?2, ?3, ?4)"
+		 " ON CONFLICT(key) DO UPDATE SET labels = excluded.labels,"
+		 " properties = excluded.properties, run = excluded.run"
+		 " WHERE gmig_nodes.run <> excluded.run AND (gmig_nodes.labels <> excluded.labels"
+		 " OR gmig_nodes.properties <> excluded.properties)"
+		 " RETURNING id"),
 	[S_NODE_RUN] = "SELECT run FROM gmig_nodes WHERE key = ?1",
 	[S_DEL_LABELS] = "DELETE FROM gmig_node_labels WHERE node = ?1",
 	[S_ADD_LABEL] = "INSERT OR IGNORE INTO gmig_node_labels(node, label) VALUES (?1, ?2)",
-	[S_REL] = "INSERT INTO gmig_relationships(key, type, start_key, end_key, properties, run)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-		  " ON CONFLICT(key) DO UPDATE SET type = excluded.type,"
-		  " start_key = excluded.start_key, end_key = excluded.end_key,"
-		  " properties = excluded.properties, run = excluded.run"
-		  " WHERE gmig_relationships.run <> excluded.run"
-		  " AND (gmig_relationships.type <> excluded.type"
-		  " OR gmig_relationships.start_key <> excluded.start_key"
-		  " OR gmig_relationships.end_key <> excluded.end_key"
-		  " OR gmig_relationships.properties <> excluded.properties)",
+	[S_REL] = ("INSERT INTO gmig_relationships(key, type, start_key, end_key, properties, run)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		   " ON CONFLICT(key) DO UPDATE SET type = excluded.type,"
+		   " start_key = excluded.start_key, end_key = excluded.end_key,"
+		   " properties = excluded.properties, run = excluded.run"
+		   " WHERE gmig_relationships.run <> excluded.run"
+		   " AND (gmig_relationships.type <> excluded.type"
+		   " OR gmig_relationships.start_key <> excluded.start_key"
+		   " OR gmig_relationships.end_key <> excluded.end_key"
+		   " OR gmig_relationships.properties <> excluded.properties)"),
 	[S_REL_RUN] = "SELECT run FROM gmig_relationships WHERE key = ?1",
 	[S_READ_NODES] = "SELECT id, key, labels, properties FROM gmig_nodes ORDER BY id",
-	[S_READ_RELS] = "SELECT id, key, type, start_key, end_key, properties"
-			" FROM gmig_relationships ORDER BY id",
+	[S_READ_RELS] = ("SELECT id, key, type, start_key, end_key, properties"
+			 " FROM gmig_relationships ORDER BY id"),
 };
 
 struct sq {
