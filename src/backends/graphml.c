@@ -1703,7 +1703,7 @@ static int write_props(struct writer *w, unsigned forb, const struct gm_record *
 
 	for (size_t i = 0; i < rec->nprops; i++) {
 		const struct gm_prop *p = &rec->props[i];
-		enum sig s;
+		enum sig s = SIG_STRING;
 		long at;
 
 		if ((e = value_sig(&p->val, &s)) < 0)

@@ -179,7 +179,7 @@ static int at_end(struct sc *s)
 /* [+-]YYYY[Y...]-MM-DD */
 static int scan_date(struct sc *s, int64_t *days)
 {
-	int neg = 0, sign = 0, m, d;
+	int neg = 0, sign = 0, m = 0, d = 0;
 	int64_t y = 0;
 	size_t k;
 
@@ -214,7 +214,7 @@ static int scan_date(struct sc *s, int64_t *days)
 /* HH:MM[:SS[.f{1,9}]] */
 static int scan_time(struct sc *s, int64_t *secs, int32_t *nanos)
 {
-	int h, m, sec = 0;
+	int h = 0, m = 0, sec = 0;
 	int32_t f = 0;
 
 	if (fixed(s, 2, &h, "hour") < 0 || expect(s, ':', "the minute") < 0 ||
@@ -247,7 +247,7 @@ static int scan_time(struct sc *s, int64_t *secs, int32_t *nanos)
 /* Z | [+-]HH[[:]MM[[:]SS]] */
 static int scan_offset(struct sc *s, int32_t *off)
 {
-	int neg, h, m = 0, sec = 0, colon;
+	int neg, h = 0, m = 0, sec = 0, colon;
 
 	if (eat(s, 'Z')) {
 		*off = 0;
@@ -539,6 +539,99 @@ static int scan_double(struct sc *s, double *out)
 }
 
 /*
+ * Fast path of fmt_real for the common doubles that are short decimals: finds
+ * the smallest k with d == r / 10^k for an integer r < 2^50. The division is
+ * correctly rounded, so the decimal r * 10^-k reads back as d, and the smallest
+ * k gives the fewest digits (a shorter decimal would be found at a smaller k).
+ * Below 2^50 the errors of d * 10^k are far from 1/2, so rounding finds r.
+ * Fills digits (no trailing zeros), *nd and *exp10 as the %e path does.
+ */
+static int short_decimal(double d, char *digits, int *nd, int *exp10)
+{
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
+				     1e8,  1e9,	 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	double a = fabs(d);
+	char tmp[24];
+	int n = 0, k;
+
+	if (a == 0 || a >= 0x1p50 || a < 1e-7)
+		return 0;
+	for (k = 0; k < 23; k++) {
+		double t = a * p10[k], r;
+		uint64_t m;
+
+		if (t >= 0x1p50)
+			return 0;
+		r = nearbyint(t);
+		if (r / p10[k] != a)
+			continue;
+		for (m = (uint64_t)r; m; m /= 10)
+			tmp[n++] = (char)('0' + m % 10);
+		/* tmp holds the digits of r, least significant first */
+		*exp10 = n - 1 - k;
+		*nd = 0;
+		for (int i = n - 1; i >= 0; i--)
+			digits[(*nd)++] = tmp[i];
+		while (*nd > 1 && digits[*nd - 1] == '0')
+			(*nd)--;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Writes the shortest "%.*e" text of a normal double that reads back as d, for
+ * 15..17 significant digits: printf once at 17 digits, round that string to
+ * 16 and 15 digits and try them with strtod. Rounding the 17-digit string
+ * equals rounding d itself except when the dropped digits are exactly "5" or
+ * "50" (d may lie just below or above the tie): then printf decides.
+ */
+static void shortest_double(double d, char *e, size_t len)
+{
+	char s17[40];
+	const char *m;
+	int neg, ex;
+
+	snprintf(s17, sizeof(s17), "%.16e", d);
+	neg = s17[0] == '-';
+	m = s17 + neg; /* "D.DDDDDDDDDDDDDDDDe+XX" */
+	ex = atoi(m + 19);
+	for (int prec = 15; prec <= 16; prec++) {
+		char dg[18];
+		int n = 0, x = ex, carry;
+
+		dg[n++] = m[0];
+		for (int i = 2; n < 17; i++)
+			dg[n++] = m[i];
+		/* dg: the 17 digits; keep prec of them, rounded half up on the rest */
+		if (dg[prec] == '5' && (prec == 16 || dg[16] == '0')) {
+			snprintf(e, len, "%.*e", prec - 1, d);
+		} else {
+			carry = dg[prec] >= '5';
+			for (int i = prec - 1; i >= 0 && carry; i--) {
+				if (dg[i] == '9') {
+					dg[i] = '0';
+				} else {
+					dg[i]++;
+					carry = 0;
+				}
+			}
+			if (carry) { /* 9.99..9 rounded up to 10.0 */
+				memmove(dg + 1, dg, (size_t)prec - 1);
+				dg[0] = '1';
+				x++;
+			}
+			snprintf(e, len, "%s%c.%.*se%c%02d", neg ? "-" : "", dg[0], prec - 1,
+				 dg + 1, x < 0 ? '-' : '+', x < 0 ? -x : x);
+		}
+		if (strtod(e, NULL) == d)
+			return;
+	}
+	memcpy(e, s17, strlen(s17) + 1);
+}
+
+/*
  * Shortest digits that read back (as a double, or as a float when f32), laid
  * out as Python's repr does: positional for 1e-4 <= |x| < 1e16 with at least
  * one digit after the point, else d[.ddd]e[+-]XX.
@@ -554,6 +647,11 @@ static size_t fmt_real(char *o, double d, int f32)
 		return (size_t)sprintf(o, "NaN");
 	if (isinf(d))
 		return (size_t)sprintf(o, d < 0 ? "-Infinity" : "Infinity");
+	if (!f32 && short_decimal(d, digits, &nd, &exp10)) {
+		if (signbit(d))
+			o[len++] = '-';
+		goto layout;
+	}
 	/*
 	 * Start at 15 significant digits (6 for float32): when a shorter decimal
 	 * reads back as d, rounding d to 15 digits gives that decimal padded with
@@ -562,12 +660,16 @@ static size_t fmt_real(char *o, double d, int f32)
 	 * Subnormals have fewer significant bits: search them from one digit up.
 	 */
 	prec = fabs(d) < (f32 ? FLT_MIN : DBL_MIN) ? 1 : f32 ? 6 : 15;
-	for (; prec < (f32 ? 9 : 17); prec++) {
+	if (prec == 15) {
+		shortest_double(d, e, sizeof(e));
+	} else {
+		for (; prec < (f32 ? 9 : 17); prec++) {
+			snprintf(e, sizeof(e), "%.*e", prec - 1, d);
+			if (f32 ? strtof(e, NULL) == (float)d : strtod(e, NULL) == d)
+				break;
+		}
 		snprintf(e, sizeof(e), "%.*e", prec - 1, d);
-		if (f32 ? strtof(e, NULL) == (float)d : strtod(e, NULL) == d)
-			break;
 	}
-	snprintf(e, sizeof(e), "%.*e", prec - 1, d);
 	q = e;
 	if (*q == '-') {
 		o[len++] = '-';
@@ -579,6 +681,7 @@ static size_t fmt_real(char *o, double d, int f32)
 	exp10 = atoi(q + 1);
 	while (nd > 1 && digits[nd - 1] == '0')
 		nd--;
+layout:
 	decpt = exp10 + 1;
 	if (decpt <= -4 || decpt > 16) {
 		o[len++] = digits[0];

@@ -954,16 +954,93 @@ static void test_random_roundtrip(void **state)
 	gm_buf_free(&b2);
 }
 
+/* The fewest significant digits that read back as d, found the slow, obvious way. */
+static int ref_digits(double d)
+{
+	char e[48];
+
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, d);
+		if (strtod(e, NULL) == d)
+			return prec;
+	}
+	return 17;
+}
+
+/* Significant digits of a canonical float text ("-0.00125" -> 3, "1.5e+300" -> 2). */
+static int text_digits(const char *t)
+{
+	int n = 0, lead = 1, zeros = 0;
+
+	for (; *t && *t != 'e'; t++) {
+		if (*t < '0' || *t > '9')
+			continue;
+		if (lead && *t == '0')
+			continue;
+		lead = 0;
+		if (*t == '0') {
+			zeros++;
+		} else {
+			n += zeros + 1;
+			zeros = 0;
+		}
+	}
+	return n ? n : 1;
+}
+
+/* The short-decimal fast path and the %e path agree: shortest text that reads back. */
+static void test_double_shortest_differential(void **state)
+{
+	struct gm_buf b = GM_BUF_INIT;
+	uint64_t x = 88172645463325252ULL;
+
+	(void)state;
+	for (int i = 0; i < 300000; i++) {
+		double d;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		switch (i % 4) {
+		case 0: /* short decimals: prices, scores */
+			d = (double)(int64_t)(x % 100000000) / pow(10, (double)((x >> 50) % 12));
+			break;
+		case 1: /* any bit pattern */ memcpy(&d, &x, sizeof(d)); break;
+		case 2: /* full precision in the usual range */
+			d = (double)(x >> 11) / 9007199254740992.0 *
+			    pow(10, (double)((x >> 3) % 20) - 8);
+			break;
+		default: /* integers */ d = (double)(int64_t)(x >> (x % 60));
+		}
+		if (!isfinite(d))
+			continue;
+		gm_buf_clear(&b);
+		assert_int_equal(gm_fmt_double(&b, d), 0);
+		if (strtod(b.p, NULL) != d || (d == 0 && signbit(d) != signbit(strtod(b.p, NULL))))
+			fail_msg("%.17g printed as '%s', which reads back differently", d, b.p);
+		if (text_digits(b.p) != ref_digits(d))
+			fail_msg("%.17g printed as '%s' (%d digits), shortest has %d", d, b.p,
+				 text_digits(b.p), ref_digits(d));
+	}
+	gm_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_double_text),  cmocka_unit_test(test_double_parse),
-		cmocka_unit_test(test_float32_text), cmocka_unit_test(test_int64),
-		cmocka_unit_test(test_civil),	     cmocka_unit_test(test_date),
-		cmocka_unit_test(test_time),	     cmocka_unit_test(test_datetime),
-		cmocka_unit_test(test_duration),     cmocka_unit_test(test_point),
-		cmocka_unit_test(test_base64),	     cmocka_unit_test(test_misc_parse),
-		cmocka_unit_test(test_sniff),	     cmocka_unit_test(test_random_roundtrip),
+		cmocka_unit_test(test_double_text),
+		cmocka_unit_test(test_double_parse),
+		cmocka_unit_test(test_double_shortest_differential),
+		cmocka_unit_test(test_float32_text),
+		cmocka_unit_test(test_int64),
+		cmocka_unit_test(test_civil),
+		cmocka_unit_test(test_date),
+		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_datetime),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_point),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_misc_parse),
+		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_random_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
