@@ -13,7 +13,7 @@
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
-#define BACKENDS(X) X(jsonl)
+#define BACKENDS(X) X(jsonl) X(memorygraph)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
