@@ -13,7 +13,7 @@
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
-#define BACKENDS(X) X(jsonl) X(memorygraph)
+#define BACKENDS(X) X(jsonl) X(memorygraph) X(mgjson)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
