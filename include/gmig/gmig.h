@@ -90,6 +90,7 @@ struct gm_copy_opts {
 	const char *reject_path; /* where skipped records are logged (JSON Lines), or NULL */
 	int dry_run;		 /* read and check everything, write nothing */
 	int force;		 /* a file target may be replaced */
+	unsigned int lossy;	 /* GM_LOSSY_* bits for the target (see gmig/sys/backend.h) */
 	void (*progress)(const struct gm_progress *p, void *ctx);
 	void *progress_ctx;
 };

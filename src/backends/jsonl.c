@@ -22,8 +22,9 @@
  * endpoint objects {"id":..,"labels":..,"properties":..} (only "id" is used).
  * Unknown keys in a record are an error so that nothing is silently dropped.
  * A bad line is GM_EDATA naming the file, line and byte; reading resumes on
- * the next line. A missing end line (truncation), counts that disagree with
- * the records read, and anything after the end line are GM_ECORRUPT.
+ * the next line. In a file that starts with the header, a missing end line
+ * (truncation), counts that disagree with the records read, and anything after
+ * the end line are GM_ECORRUPT; a file without a header needs no end line.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -46,6 +47,7 @@ struct jsonl {
 	struct gm_json_reader *r;
 	int resync;   /* the last record was bad: continue at the next line */
 	int saw_head; /* a header or a record was read */
+	int header;   /* the input started with a header: it is a gmig dump and must end properly */
 	int saw_rel;
 	int saw_end;
 	int fatal; /* a GM_ECORRUPT (or worse) was returned: keep returning it */
@@ -71,15 +73,28 @@ enum field {
 	F_RELS = 1 << 9
 };
 
+#define FIELD(s, f)                                                                                \
+	{                                                                                          \
+		s, sizeof(s) - 1, f                                                                \
+	}
 static const struct {
 	const char *name;
+	size_t len;
 	enum field f;
 } fields[] = {
-	{"type", F_TYPE},	   {"id", F_ID},       {"labels", F_LABELS},
-	{"label", F_LABEL},	   {"start", F_START}, {"end", F_END},
-	{"properties", F_PROPS},   {"gmig", F_GMIG},   {"nodes", F_NODES},
-	{"relationships", F_RELS},
+	FIELD("type", F_TYPE),		FIELD("id", F_ID),	 FIELD("labels", F_LABELS),
+	FIELD("label", F_LABEL),	FIELD("start", F_START), FIELD("end", F_END),
+	FIELD("properties", F_PROPS),	FIELD("gmig", F_GMIG),	 FIELD("nodes", F_NODES),
+	FIELD("relationships", F_RELS),
 };
+
+static enum field field_of(const char *p, size_t n)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].len == n && !memcmp(fields[i].name, p, n))
+			return fields[i].f;
+	return 0;
+}
 
 enum rkind { K_UNKNOWN, K_NODE, K_REL };
 
@@ -256,10 +271,7 @@ static int read_object(struct jsonl *j, const struct gm_json_token *t0, struct g
 			return error;
 		if (t.tok == GM_JSON_OBJ_END)
 			break;
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-			if (strlen(fields[i].name) == t.len &&
-			    !memcmp(fields[i].name, t.text, t.len))
-				f = fields[i].f;
+		f = field_of(t.text, t.len);
 		if (!f) {
 			if (seen & F_GMIG) { /* the header may say more (source, ...) */
 				if ((error = gm_json_skip(j->r)) < 0)
@@ -285,6 +297,11 @@ static int read_object(struct jsonl *j, const struct gm_json_token *t0, struct g
 			else
 				return bad_rec(j, k, t.line, t.offset,
 					       "\"type\" must be \"node\" or \"relationship\"");
+			/* known from here on, for the core's reject log */
+			rec->kind = k == K_NODE ? GM_NODE : GM_REL;
+			/* even a bad relationship line ends the nodes */
+			if (k == K_REL)
+				j->saw_rel = 1;
 			break;
 		case F_ID:
 			if ((error = gm_json_next(j->r, &t)) < 0)
@@ -359,6 +376,7 @@ static int read_object(struct jsonl *j, const struct gm_json_token *t0, struct g
 				return bad_rec(j, k, t0->line, t0->offset,
 					       "the header line must come first");
 			j->saw_head = 1;
+			j->header = 1;
 			return 1;
 		}
 		if (!(seen & F_NODES) || !(seen & F_RELS))
@@ -422,7 +440,11 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 		b->progress_done = gm_in_raw_done(j->in);
 		error = gm_json_next(j->r, &t);
 		if (error == 0 && t.tok == GM_JSON_EOF) {
-			if (j->saw_end)
+			/*
+			 * Without a header this is plain APOC-shaped JSON Lines: no end
+			 * line. An empty input is a dump cut off before its header.
+			 */
+			if (j->saw_end || (!j->header && j->last_line))
 				return GM_ITEROVER;
 			j->fatal = GM_ECORRUPT;
 			return gm_error_set(GM_ECORRUPT,
@@ -438,11 +460,15 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 		}
 		if (error == 0) {
 			j->last_line = t.line;
-			if (t.tok != GM_JSON_OBJ_BEGIN)
+			if (t.tok != GM_JSON_OBJ_BEGIN) {
+				memset(rec, 0, sizeof(*rec));
+				rec->line = t.line;
+				rec->offset = t.offset;
 				error = bad_rec(j, K_UNKNOWN, t.line, t.offset,
 						"a line must hold a JSON object");
-			else
+			} else {
 				error = read_object(j, &t, rec, a);
+			}
 		}
 		if (error == 1)
 			continue;
@@ -454,6 +480,8 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 			return 0;
 		}
 		if (error == GM_EDATA) {
+			if (!rec->line)
+				gm_json_position(j->r, &rec->line, &rec->offset);
 			j->bad++;
 			j->resync = 1;
 		} else if (!j->fatal && error != GM_ENOMEM) {
@@ -465,24 +493,28 @@ static int jsonl_read_next(struct gm_backend *b, struct gm_record *rec, struct g
 
 /* ---- writing ---- */
 
-static int put_ref(struct gm_buf *b, const char *key, struct gm_str s)
+#define PUT_LIT(b, s) gm_buf_put((b), (s), sizeof(s) - 1)
+
+static int put_ref(struct gm_buf *b, const char *key, size_t klen, struct gm_str s)
 {
 	int error;
 
-	if ((error = gm_buf_puts(b, key)) < 0)
+	if ((error = gm_buf_put(b, key, klen)) < 0)
 		return error;
 	return gm_json_put_string(b, s.p, s.len, 0);
 }
+
+#define PUT_REF(b, k, s) put_ref((b), (k), sizeof(k) - 1, (s))
 
 static int write_record(struct gm_buf *b, const struct gm_record *r)
 {
 	int error = 0;
 
 	if (r->kind == GM_NODE) {
-		if ((error = put_ref(b, "{\"type\":\"node\",\"id\":", r->key)) < 0)
+		if ((error = PUT_REF(b, "{\"type\":\"node\",\"id\":", r->key)) < 0)
 			return error;
 		if (r->nlabels) {
-			if ((error = gm_buf_puts(b, ",\"labels\":[")) < 0)
+			if ((error = PUT_LIT(b, ",\"labels\":[")) < 0)
 				return error;
 			for (size_t i = 0; i < r->nlabels; i++)
 				if ((i && (error = gm_buf_putc(b, ',')) < 0) ||
@@ -493,14 +525,14 @@ static int write_record(struct gm_buf *b, const struct gm_record *r)
 				return error;
 		}
 	} else {
-		if ((error = gm_buf_puts(b, "{\"type\":\"relationship\"")) < 0 ||
-		    (r->key.p && (error = put_ref(b, ",\"id\":", r->key)) < 0) ||
-		    (error = put_ref(b, ",\"label\":", r->type)) < 0 ||
-		    (error = put_ref(b, ",\"start\":", r->from)) < 0 ||
-		    (error = put_ref(b, ",\"end\":", r->to)) < 0)
+		if ((error = PUT_LIT(b, "{\"type\":\"relationship\"")) < 0 ||
+		    (r->key.p && (error = PUT_REF(b, ",\"id\":", r->key)) < 0) ||
+		    (error = PUT_REF(b, ",\"label\":", r->type)) < 0 ||
+		    (error = PUT_REF(b, ",\"start\":", r->from)) < 0 ||
+		    (error = PUT_REF(b, ",\"end\":", r->to)) < 0)
 			return error;
 	}
-	if (r->nprops && ((error = gm_buf_puts(b, ",\"properties\":")) < 0 ||
+	if (r->nprops && ((error = PUT_LIT(b, ",\"properties\":")) < 0 ||
 			  (error = gm_tjson_write_props(b, r->props, r->nprops, 0)) < 0))
 		return error;
 	return gm_buf_put(b, "}\n", 2);

@@ -10,12 +10,13 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "gmig/sys/backend.h"
 #include "json.h"
 
 static const char *const on_error_choices[] = {"stop", "skip", NULL};
 
 struct copy_args {
-	const char *from, *to, *reject;
+	const char *from, *to, *reject, *lossy;
 	uint64_t batch, max_errors;
 	int on_error, dry_run, progress, json, force;
 };
@@ -172,6 +173,10 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	o.reject_path = a->reject;
 	o.dry_run = a->dry_run;
 	o.force = a->force;
+	if (a->lossy && gm_lossy_parse(a->lossy, strlen(a->lossy), &o.lossy) < 0) {
+		fprintf(stderr, "gmig %s: --lossy: %s\n", verb, gm_error_last());
+		return USAGE_ERROR;
+	}
 	ps.tty = isatty(STDERR_FILENO);
 	ps.json = a->json;
 	if (a->progress || (ps.tty && !a->json)) {
@@ -186,7 +191,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr, "gmig %s: %s\n", verb, gm_error_last());
 	if (a->json)
 		summary_json(report, &st, rc, a->dry_run);
-	else if (st.source_backend)
+	else if (st.source_backend && (error == 0 || st.nrows))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
 	if (error < 0 && st.source_backend)
 		fprintf(stderr, "gmig %s: nothing was written to '%s'\n", verb, a->to);
@@ -194,44 +199,42 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	return rc;
 }
 
-#define COPY_OPTS(a)                                                                                 \
-	{OPT_U64, "batch-size", 'b', &(a).batch, "N", "records per write batch (10000)", NULL},      \
-		{OPT_CHOICE,	  "on-error",  0,                                                    \
-		 &(a).on_error,	  "stop|skip", "stop at the first bad record (default) or skip it",  \
-		 on_error_choices},                                                                  \
-		{OPT_STRING,                                                                         \
-		 "reject-file",                                                                      \
-		 0,                                                                                  \
-		 &(a).reject,                                                                        \
-		 "FILE",                                                                             \
-		 "with --on-error=skip: log each skipped record with its position and reason",       \
-		 NULL},                                                                              \
-		{OPT_U64, "max-errors",                                                              \
-		 0,	  &(a).max_errors,                                                           \
-		 "N",	  "with --on-error=skip: fail once more than N records were skipped",        \
-		 NULL},                                                                              \
-		{OPT_BOOL,     "dry-run", 'n',                                                       \
-		 &(a).dry_run, NULL,	  "read and check everything, write nothing",                \
-		 NULL},                                                                              \
-		{OPT_BOOL, "force", 'f', &(a).force, NULL, "replace an existing target file", NULL}, \
-		{OPT_BOOL, "progress",                                                               \
-		 0,	   &(a).progress,                                                            \
-		 NULL,	   "show progress on stderr even when it is not a terminal",                 \
-		 NULL},                                                                              \
-		{OPT_BOOL, "json", 0, &(a).json, NULL, "print the summary (and progress) as JSON",   \
-		 NULL},                                                                              \
-	{                                                                                            \
-		OPT_END, NULL, 0, NULL, NULL, NULL, NULL                                             \
-	}
+/* Appends the options every copy command shares (and the end marker) at t. */
+static void copy_opts(struct opt *t, struct copy_args *a)
+{
+	const struct opt common[] = {
+		{OPT_U64, "batch-size", 'b', &a->batch, "N", "records per write batch (10000)",
+		 NULL},
+		{OPT_CHOICE, "on-error", 0, &a->on_error, "stop|skip",
+		 "stop at the first bad record (default) or skip it", on_error_choices},
+		{OPT_STRING, "reject-file", 0, &a->reject, "FILE",
+		 "with --on-error=skip: log each skipped record with its position and reason",
+		 NULL},
+		{OPT_U64, "max-errors", 0, &a->max_errors, "N",
+		 "with --on-error=skip: fail once more than N records were skipped", NULL},
+		{OPT_STRING, "lossy", 0, &a->lossy, "MODE",
+		 "stringify and/or drop what the target cannot store exactly (else refused)", NULL},
+		{OPT_BOOL, "dry-run", 'n', &a->dry_run, NULL,
+		 "read and check everything, write nothing", NULL},
+		{OPT_BOOL, "force", 'f', &a->force, NULL, "replace an existing target file", NULL},
+		{OPT_BOOL, "progress", 0, &a->progress, NULL,
+		 "show progress on stderr even when it is not a terminal", NULL},
+		{OPT_BOOL, "json", 0, &a->json, NULL, "print the summary (and progress) as JSON",
+		 NULL},
+		{OPT_END, NULL, 0, NULL, NULL, NULL, NULL}};
+
+	memcpy(t, common, sizeof(common));
+}
+
+#define MAX_OPTS 24
 
 int cmd_export(int argc, const char **argv)
 {
 	struct copy_args a = {0};
-	const struct opt opts[] = {
+	struct opt opts[MAX_OPTS] = {
 		{OPT_STRING, "from", 0, &a.from, "URI", "the store or file to read", NULL},
 		{OPT_STRING, "to", 0, &a.to, "FILE",
-		 "the file to write ('-' for stdout); format from its ending or a scheme", NULL},
-		COPY_OPTS(a)};
+		 "the file to write ('-' for stdout); format from its ending or a scheme", NULL}};
 	const struct cmd_info info = {
 		"export", "gmig export --from URI --to FILE [options]",
 		"Writes every node and relationship of a store to a file. The file appears only "
@@ -240,39 +243,40 @@ int cmd_export(int argc, const char **argv)
 		"formats'.",
 		opts};
 
+	copy_opts(opts + 2, &a);
 	return run_copy("export", &info, &a, argc, argv);
 }
 
 int cmd_import(int argc, const char **argv)
 {
 	struct copy_args a = {0};
-	const struct opt opts[] = {
+	struct opt opts[MAX_OPTS] = {
 		{OPT_STRING, "from", 0, &a.from, "FILE", "the graph file to read ('-' for stdin)",
 		 NULL},
-		{OPT_STRING, "to", 0, &a.to, "URI", "the store to load into", NULL},
-		COPY_OPTS(a)};
+		{OPT_STRING, "to", 0, &a.to, "URI", "the store to load into", NULL}};
 	const struct cmd_info info = {"import", "gmig import --from FILE --to URI [options]",
 				      "Loads a graph file (gmig JSONL, APOC JSON, neo4j-admin CSV, "
 				      "GraphML; .gz/.zst) into a\n"
 				      "store or another file.",
 				      opts};
 
+	copy_opts(opts + 2, &a);
 	return run_copy("import", &info, &a, argc, argv);
 }
 
 int cmd_migrate(int argc, const char **argv)
 {
 	struct copy_args a = {0};
-	const struct opt opts[] = {
+	struct opt opts[MAX_OPTS] = {
 		{OPT_STRING, "from", 0, &a.from, "URI", "the source store or file", NULL},
-		{OPT_STRING, "to", 0, &a.to, "URI", "the target store or file", NULL},
-		COPY_OPTS(a)};
+		{OPT_STRING, "to", 0, &a.to, "URI", "the target store or file", NULL}};
 	const struct cmd_info info = {
 		"migrate", "gmig migrate --from URI --to URI [options]",
 		"Copies a whole graph from any backend to any other, streaming, in batches. A bad\n"
 		"record stops the run (nothing is written) unless --on-error=skip.",
 		opts};
 
+	copy_opts(opts + 2, &a);
 	return run_copy("migrate", &info, &a, argc, argv);
 }
 
@@ -282,7 +286,7 @@ int cmd_generate(int argc, const char **argv)
 	uint64_t nodes = 1000, edges = 5000, seed = 1;
 	const char *cas = NULL, *profile = NULL;
 	char uri[512];
-	const struct opt opts[] = {
+	struct opt opts[MAX_OPTS] = {
 		{OPT_STRING, "to", 0, &a.to, "URI", "where to write the graph", NULL},
 		{OPT_U64, "nodes", 0, &nodes, "N", "number of nodes (1000)", NULL},
 		{OPT_U64, "edges", 0, &edges, "M", "number of relationships (5000)", NULL},
@@ -292,8 +296,7 @@ int cmd_generate(int argc, const char **argv)
 		 "dangling, dupkey, big",
 		 NULL},
 		{OPT_STRING, "profile", 0, &profile, "NAME",
-		 "a generator profile (default: all types)", NULL},
-		COPY_OPTS(a)};
+		 "a generator profile (default: all types)", NULL}};
 	const struct cmd_info info = {
 		"generate", "gmig generate --to URI [--nodes N] [--edges M] [--seed S] [options]",
 		"Writes a seeded synthetic graph: every value type, self-loops, parallel\n"
@@ -301,6 +304,7 @@ int cmd_generate(int argc, const char **argv)
 		opts};
 	int rc;
 
+	copy_opts(opts + 6, &a);
 	/* parse once to learn the generator's parameters; run_copy parses again */
 	if ((rc = opt_parse(&info, argc, argv)) != 0)
 		return rc > 0 ? 0 : USAGE_ERROR;

@@ -300,7 +300,7 @@ static int check(struct copy *c, struct gm_record *r)
 	if ((error = gm_record_canonicalize(r)) < 0)
 		return gm_error_set(error, "invalid %s '%.*s'%s: %s", what, (int)r->key.len,
 				    r->key.p ? r->key.p : "", pos, gm_error_last());
-	if (c->dst_ops && (bad = gm_record_types(r) & ~c->dst_ops->types)) {
+	if ((bad = gm_record_types(r) & ~(c->dst ? c->dst->types : c->dst_ops->types))) {
 		int t = 0;
 
 		while (!(bad & GM_TYPE_BIT(t)))
@@ -394,8 +394,8 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 {
 	struct copy c;
 	struct gm_copy_stats local;
-	struct gm_open_opts ro = {GM_OPEN_READ, 0, NULL, 0};
-	struct gm_open_opts wo = {GM_OPEN_WRITE, 0, NULL, 0};
+	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
+	struct gm_open_opts wo = {.mode = GM_OPEN_WRITE};
 	const char *loc;
 	int error, rerr = 0;
 
@@ -409,6 +409,7 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 	clock_gettime(CLOCK_MONOTONIC, &c.t0);
 	wo.batch_size = c.cap;
 	wo.flags = o->force ? GM_OPEN_F_OVERWRITE : 0;
+	wo.lossy = o->lossy;
 
 	if ((error = gm_backend_resolve(to_uri, GM_OPEN_WRITE, &c.dst_ops, &loc)) < 0)
 		goto done;

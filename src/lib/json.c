@@ -151,12 +151,14 @@ void gm_json_reader_free(struct gm_json_reader *r)
 }
 
 /* Returns the next non-whitespace byte (not consumed), END_OF_INPUT, or < 0. */
-static int skip_ws(struct gm_json_reader *r)
+static int skip_ws_slow(struct gm_json_reader *r)
 {
 	int error;
 
 	for (;;) {
-		const unsigned char *p = r->win + r->pos, *e = r->win + r->n;
+		/* no window yet before the first refill */
+		const unsigned char *p = r->win ? r->win + r->pos : NULL;
+		const unsigned char *e = r->win ? r->win + r->n : NULL;
 
 		while (p < e) {
 			unsigned int c = *p;
@@ -186,6 +188,22 @@ static int skip_ws(struct gm_json_reader *r)
 		if (r->n == 0)
 			return END_OF_INPUT;
 	}
+}
+
+/* The common case inline: the next byte is already a token's first byte. */
+static inline int skip_ws(struct gm_json_reader *r)
+{
+	if (r->pos < r->n) {
+		unsigned int c = r->win[r->pos];
+
+		if (c > ' ')
+			return (int)c;
+		if (c == ' ' && r->pos + 1 < r->n && r->win[r->pos + 1] > ' ') {
+			r->pos++;
+			return r->win[r->pos];
+		}
+	}
+	return skip_ws_slow(r);
 }
 
 static int put(struct gm_json_reader *r, const void *p, size_t n)
@@ -322,7 +340,7 @@ static int scan_string(struct gm_json_reader *r, struct gm_json_token *t)
 	const unsigned char *p, *e, *seg;
 	int copied = 0, error;
 
-	gm_buf_clear(&r->scratch);
+	r->scratch.len = 0;
 	r->pos++;
 	p = seg = r->win + r->pos;
 	e = r->win + r->n;
@@ -510,7 +528,7 @@ static int scan_number(struct gm_json_reader *r, struct gm_json_token *t)
 	const char *why;
 	int error;
 
-	gm_buf_clear(&r->scratch);
+	r->scratch.len = 0;
 	for (;;) {
 		while (p < e && num_char[*p])
 			p++;
@@ -667,12 +685,18 @@ int gm_json_next(struct gm_json_reader *r, struct gm_json_token *t)
 					    describe(c, d, sizeof(d)));
 			r->pos++;
 			r->state = ST_VALUE;
-			continue;
+			/* straight on to the value: saves a trip through the switch */
+			if ((c = skip_ws(r)) < 0)
+				return c;
+			t->offset = r->base + r->pos;
+			t->line = r->line;
+			goto value;
 		case ST_ARR_FIRST:
 			if (c == ']')
 				return close_container(r, t, 0);
 			/* fall through */
 		case ST_VALUE:
+		value:
 			if (c == END_OF_INPUT)
 				return fail(r, t->line, t->offset, "unexpected end of input");
 			return parse_value(r, c, t);
@@ -681,6 +705,7 @@ int gm_json_next(struct gm_json_reader *r, struct gm_json_token *t)
 				return close_container(r, t, 1);
 			/* fall through */
 		case ST_KEY:
+		key:
 			if (c != '"')
 				return fail(r, t->line, t->offset, "expected a key but found %s",
 					    describe(c, d, sizeof(d)));
@@ -695,7 +720,13 @@ int gm_json_next(struct gm_json_reader *r, struct gm_json_token *t)
 			if (c == ',') {
 				r->pos++;
 				r->state = obj ? ST_KEY : ST_VALUE;
-				continue;
+				if ((c = skip_ws(r)) < 0)
+					return c;
+				t->offset = r->base + r->pos;
+				t->line = r->line;
+				if (obj)
+					goto key;
+				goto value;
 			}
 			if (c == (obj ? '}' : ']'))
 				return close_container(r, t, obj);
@@ -798,28 +829,45 @@ static char *put_u(char *o, unsigned long v)
 
 #define PUT_CHUNK 65536
 
+/* Nonzero when one of the 8 bytes in x needs escaping ('"', '\\', < 0x20), or is >= 0x80 when ascii. */
+static inline uint64_t needs_esc(uint64_t x, uint64_t hi)
+{
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((x - ONES * 0x20) & ~x) | (x & hi)) &
+	       HIGHS;
+}
+
 int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int flags)
 {
 	const unsigned char *s = (const unsigned char *)p, *end = s + len;
 	int ascii = flags & GM_JSON_W_ASCII;
+	uint64_t hi = ascii ? HIGHS : 0;
 	char *o;
 
 	init_esc();
-	if (gm_buf_grow(b, 2) < 0)
-		return GM_ENOMEM;
-	b->p[b->len++] = '"';
-	while (s < end) {
+	for (int first = 1; first || s < end; first = 0) {
 		size_t chunk = (size_t)(end - s) > PUT_CHUNK ? PUT_CHUNK : (size_t)(end - s);
 		const unsigned char *ce = s + chunk;
 
-		/* worst case: 6 output bytes per input byte, plus a sequence crossing ce */
-		if (gm_buf_grow(b, chunk * 6 + 16) < 0)
+		/* worst case 6 bytes out per byte in, a sequence crossing ce, the quotes */
+		if (gm_buf_grow(b, chunk * 6 + 20) < 0)
 			return GM_ENOMEM;
 		o = b->p + b->len;
+		if (first)
+			*o++ = '"';
 		while (s < ce) {
 			const unsigned char *run = s;
 			unsigned int c;
 
+			while (ce - s >= 8) {
+				uint64_t x;
+
+				memcpy(&x, s, 8);
+				if (needs_esc(x, hi))
+					break;
+				s += 8;
+			}
 			if (ascii)
 				while (s < ce && !esc_tab[*s] && *s < 0x80)
 					s++;
@@ -848,6 +896,7 @@ int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int
 
 				if (!k) {
 					b->len = (size_t)(o - b->p);
+					b->p[b->len] = '\0';
 					return gm_error_set(
 						GM_EDATA,
 						"invalid UTF-8 in string: %s (byte 0x%02x)", why,
@@ -873,8 +922,7 @@ int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int
 		}
 		b->len = (size_t)(o - b->p);
 	}
-	if (gm_buf_grow(b, 1) < 0)
-		return GM_ENOMEM;
+	/* the last grow left room for the closing quote and the NUL */
 	b->p[b->len++] = '"';
 	b->p[b->len] = '\0';
 	return 0;

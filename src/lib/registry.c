@@ -13,7 +13,15 @@
 #include "io.h"
 
 /* One line per backend (src/backends/<name>.c). */
-#define BACKENDS(X) X(jsonl) X(memorygraph) X(mgjson)
+#define BACKENDS(X)                                                                                \
+	X(jsonl)                                                                                   \
+	X(apoc)                                                                                    \
+	X(csv)                                                                                     \
+	X(graphml)                                                                                 \
+	X(cypher)                                                                                  \
+	X(generate)                                                                                \
+	X(memorygraph)                                                                             \
+	X(mgjson)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
@@ -142,6 +150,55 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
 	return 0;
 }
 
+int gm_lossy_parse(const char *p, size_t n, unsigned int *out)
+{
+	const char *e = p + n;
+
+	while (p < e) {
+		const char *c = memchr(p, ',', (size_t)(e - p));
+		size_t wl = c ? (size_t)(c - p) : (size_t)(e - p);
+
+		if (wl == 9 && !memcmp(p, "stringify", 9))
+			*out |= GM_LOSSY_STRINGIFY;
+		else if (wl == 4 && !memcmp(p, "drop", 4))
+			*out |= GM_LOSSY_DROP;
+		else
+			return gm_error_set(GM_EINVAL,
+					    "invalid lossy mode '%.*s' (stringify, drop, or both: "
+					    "stringify,drop)",
+					    (int)wl, p);
+		p += wl + (c ? 1 : 0);
+	}
+	return 0;
+}
+
+/* Takes "lossy=..." out of a parameter string (in place) into *lossy. */
+static int take_lossy(char *params, unsigned int *lossy)
+{
+	char *p = params;
+
+	while (*p) {
+		char *end = strchr(p, '&');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n >= 6 && !strncmp(p, "lossy=", 6)) {
+			int error = gm_lossy_parse(p + 6, n - 6, lossy);
+
+			if (error < 0)
+				return error;
+			if (end)
+				memmove(p, end + 1, strlen(end + 1) + 1);
+			else if (p > params)
+				p[-1] = '\0';
+			else
+				*p = '\0';
+			continue;
+		}
+		p = end ? end + 1 : p + n;
+	}
+	return 0;
+}
+
 int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_open_opts *o)
 {
 	const struct gm_backend_ops *ops;
@@ -163,15 +220,32 @@ int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_op
 	if (loc != uri && (q = strchr(location, '?'))) {
 		*q = '\0';
 		opts.params = q + 1;
+		if ((error = take_lossy(location + (q - location) + 1, &opts.lossy)) < 0)
+			goto fail;
+		if (!*opts.params)
+			opts.params = NULL;
 	}
-	if ((error = ops->open(out, location, &opts)) < 0) {
-		gm_free(location);
-		*out = NULL;
-		return error;
+	if (opts.lossy && !(ops->caps & GM_CAP_LOSSY)) {
+		error = gm_error_set(GM_EINVAL,
+				     "the %s backend stores values exactly or refuses them; it has "
+				     "no lossy mode ('%s')",
+				     ops->name, uri);
+		goto fail;
 	}
+	if ((error = ops->open(out, location, &opts)) < 0)
+		goto fail;
 	(*out)->ops = ops;
 	(*out)->location = location;
+	(*out)->types = ops->types;
+	if (opts.lossy & GM_LOSSY_STRINGIFY)
+		(*out)->types = GM_TYPES_ALL;
+	if (opts.lossy & GM_LOSSY_DROP)
+		(*out)->types |= GM_TYPE_BIT(GM_T_NULL);
 	return 0;
+fail:
+	gm_free(location);
+	*out = NULL;
+	return error;
 }
 
 int gm_backend_commit(struct gm_backend *b)

@@ -123,6 +123,18 @@ static int needs_map_wrap(const struct gm_prop *p, size_t n)
 	return n == 2 && ((is_key(p[0].key, "_value") && is_key(p[1].key, "$type")));
 }
 
+/* A double as a JSON number, or as a string when it is not finite (APOC/Jackson style). */
+static int put_double(struct gm_buf *b, double d)
+{
+	int error;
+
+	if (isfinite(d))
+		return gm_fmt_double(b, d);
+	if ((error = gm_buf_putc(b, '"')) < 0 || (error = gm_fmt_double(b, d)) < 0)
+		return error;
+	return gm_buf_putc(b, '"');
+}
+
 static int write_point_plain(struct gm_buf *b, const struct gm_point *pt)
 {
 	int error = 0;
@@ -143,13 +155,13 @@ static int write_point_plain(struct gm_buf *b, const struct gm_point *pt)
 		return error;
 	}
 	if ((error = gm_buf_puts(b, wgs ? ",\"latitude\":" : ",\"x\":")) < 0 ||
-	    (error = gm_fmt_double(b, wgs ? pt->y : pt->x)) < 0 ||
+	    (error = put_double(b, wgs ? pt->y : pt->x)) < 0 ||
 	    (error = gm_buf_puts(b, wgs ? ",\"longitude\":" : ",\"y\":")) < 0 ||
-	    (error = gm_fmt_double(b, wgs ? pt->x : pt->y)) < 0 ||
+	    (error = put_double(b, wgs ? pt->x : pt->y)) < 0 ||
 	    (error = gm_buf_puts(b, wgs ? ",\"height\":" : ",\"z\":")) < 0)
 		return error;
 	if (pt->dim == 3)
-		error = gm_fmt_double(b, pt->z);
+		error = put_double(b, pt->z);
 	else
 		error = PUT_LIT(b, "null");
 	if (error < 0)
@@ -173,6 +185,13 @@ static int write_value(struct gm_buf *b, const struct gm_value *v, unsigned int 
 			return error;
 		return PUT_LIT(b, "\"}");
 	case GM_T_FLOAT:
+		/* integral values below 1e15: what gm_fmt_double writes, without its search */
+		if (v->u.f > -1e15 && v->u.f < 1e15 && v->u.f == (double)(int64_t)v->u.f &&
+		    (v->u.f != 0 || !signbit(v->u.f))) {
+			if ((error = gm_buf_put_i64(b, (int64_t)v->u.f)) < 0)
+				return error;
+			return PUT_LIT(b, ".0");
+		}
 		if (isfinite(v->u.f) && (plain || v->u.f != 0 || !signbit(v->u.f)))
 			return gm_fmt_double(b, v->u.f);
 		if (plain)
@@ -333,6 +352,68 @@ static int parse_int(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
+/*
+ * Clinger's fast path: at most 15 significant digits and a decimal exponent
+ * within +-22 give two exact doubles, and one IEEE multiplication or division
+ * of exact operands is correctly rounded, so the result equals strtod's.
+ * Returns -1 when the text needs the general conversion.
+ */
+static int fast_double(const char *s, size_t n, double *out)
+{
+	static const double p10[23] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
+				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	uint64_t m = 0;
+	int nd = 0, e = 0, neg = 0, frac = 0;
+	size_t i = 0;
+	double d;
+
+	if (i < n && s[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < n; i++) {
+		unsigned dg = (unsigned)(s[i] - '0');
+
+		if (s[i] == '.') {
+			frac = 1;
+			continue;
+		}
+		if (dg > 9)
+			break;
+		if (frac)
+			e--;
+		if (!m && !dg)
+			continue;
+		if (++nd > 15)
+			return -1;
+		m = m * 10 + dg;
+	}
+	if (i < n) { /* exponent (the grammar was checked by the parser) */
+		int es = 1, x = 0;
+
+		i++;
+		if (s[i] == '+' || s[i] == '-')
+			es = s[i++] == '-' ? -1 : 1;
+		for (; i < n; i++) {
+			if (x > 1000)
+				return -1;
+			x = x * 10 + (s[i] - '0');
+		}
+		e += es * x;
+	}
+	if (!m) {
+		*out = neg ? -0.0 : 0.0;
+		return 0;
+	}
+	if (e < -22 || e > 22)
+		return -1;
+	d = (double)m;
+	d = e < 0 ? d / p10[-e] : d * p10[e];
+	*out = neg ? -d : d;
+	return 0;
+}
+
 static int number_value(struct ctx *c, const struct gm_json_token *t, struct gm_value *out)
 {
 	if (t->is_int) {
@@ -343,6 +424,8 @@ static int number_value(struct ctx *c, const struct gm_json_token *t, struct gm_
 		return 0;
 	}
 	out->type = GM_T_FLOAT;
+	if (fast_double(t->text, t->len, &out->u.f) == 0)
+		return 0;
 	if (gm_parse_double(t->text, t->len, &out->u.f) < 0)
 		return bad_here(c, t);
 	if (isinf(out->u.f))

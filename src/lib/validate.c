@@ -269,7 +269,7 @@ int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report 
 	struct validator v;
 	struct gm_backend *src = NULL;
 	struct gm_arena *arena = NULL;
-	struct gm_open_opts ro = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
 	struct timespec t0, t1;
 	int error;
 

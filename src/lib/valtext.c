@@ -15,6 +15,7 @@
  * gm_value_sniff_temporal uses them to try several types silently.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -553,7 +554,15 @@ static size_t fmt_real(char *o, double d, int f32)
 		return (size_t)sprintf(o, "NaN");
 	if (isinf(d))
 		return (size_t)sprintf(o, d < 0 ? "-Infinity" : "Infinity");
-	for (prec = 1; prec < (f32 ? 9 : 17); prec++) {
+	/*
+	 * Start at 15 significant digits (6 for float32): when a shorter decimal
+	 * reads back as d, rounding d to 15 digits gives that decimal padded with
+	 * zeros (half an ulp is smaller than half a unit in the 15th digit), and
+	 * the zeros are stripped below. So at most three tries, not seventeen.
+	 * Subnormals have fewer significant bits: search them from one digit up.
+	 */
+	prec = fabs(d) < (f32 ? FLT_MIN : DBL_MIN) ? 1 : f32 ? 6 : 15;
+	for (; prec < (f32 ? 9 : 17); prec++) {
 		snprintf(e, sizeof(e), "%.*e", prec - 1, d);
 		if (f32 ? strtof(e, NULL) == (float)d : strtod(e, NULL) == d)
 			break;
@@ -871,7 +880,8 @@ int gm_base64_encode(struct gm_buf *b, const unsigned char *p, size_t n)
 {
 	char q[4];
 
-	if (gm_buf_grow(b, (n + 2) / 3 * 4) < 0)
+	/* the put also leaves b NUL-terminated when n is 0 */
+	if (gm_buf_grow(b, (n + 2) / 3 * 4) < 0 || gm_buf_put(b, "", 0) < 0)
 		return GM_ENOMEM;
 	for (size_t i = 0; i < n; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16;

@@ -16,17 +16,22 @@
  *   LocalDateTime   "2015-07-04T19:32:24[.fff]"
  *   DateTime        "2015-06-24T12:50:35.556+01:00", "...+01:00[Europe/Berlin]",
  *                   "...[Europe/Berlin]" (zone without a known offset)
- *   Duration        ISO 8601 as Neo4j prints it: "P14M3DT1H2M3.5S", "PT0S";
+ *   Duration        ISO 8601 as Neo4j prints it: "P1Y2M3DT1H2M3.5S", "PT0S";
  *                   months as Y and M, seconds as H, M and S, each
  *                   component with its own sign ("PT-0.5S", "P-1M")
  *   Point           WKT with SRID as Neo4j's Query API: "SRID=4326;POINT (1.5 2.25)",
  *                   "SRID=4979;POINT Z (1.0 2.0 3.0)"; coordinates as Float above
  *   Bytes           standard base64 with padding
  *
- * Parsers also accept the looser forms other tools write (Date "20150704" not
- * needed; but: fraction of any length 1..9, "+0100"/"+01" offsets,
- * lowercase "nan"/"inf" are NOT accepted). They return GM_EDATA with a message
- * naming the text and the reason, e.g. "invalid Date '2015-13-01': month out of range".
+ * Parsers also accept the looser forms other tools write: fractions of 1..9
+ * digits, "+0100"/"+01"/"+00:00" offsets, times without seconds ("12:50", as
+ * java.time prints them), "+2015" years, durations with weeks ("P2W"), months
+ * over 12 ("P14M"), a leading sign ("-P1D") and '+' signs, points with other
+ * spacing ("POINT(1 2)"). Not accepted: "20150704", lowercase "nan"/"inf",
+ * leap seconds, fractions in duration units other than seconds. They return
+ * GM_EDATA with a message naming the text and the reason, e.g.
+ * "invalid Date '2015-13-01': month out of range".
+ * Ranges are java.time's: years -999999999..999999999, offsets within +-18:00.
  */
 #ifndef GMIG_VALTEXT_H
 #define GMIG_VALTEXT_H
@@ -63,8 +68,9 @@ int gm_value_parse_text(enum gm_type t, const char *p, size_t n, struct gm_arena
 /**
  * Guesses the temporal type of an ISO string as APOC writes it untagged:
  * returns GM_T_DATE, GM_T_LOCALTIME, GM_T_TIME, GM_T_LOCALDATETIME,
- * GM_T_DATETIME or GM_T_DURATION when the text parses as that type
- * canonically, else -1.
+ * GM_T_DATETIME or GM_T_DURATION when the text is that type's canonical text
+ * or java.time's toString() of it (seconds left out when zero: "12:50",
+ * "2015-07-04T19:32"), else -1. Leaves the thread's error alone.
  */
 int gm_value_sniff_temporal(const char *p, size_t n);
 

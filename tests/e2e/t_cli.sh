@@ -5,8 +5,9 @@
 expect 0 "--version" --version
 contains out.txt "gmig 0." "--version prints the version"
 expect 0 "--help" --help
+cp out.txt help.txt
 for c in export import migrate validate generate formats; do
-	contains out.txt "  $c " "--help lists $c"
+	contains help.txt "  $c " "--help lists $c"
 	expect 0 "$c --help" "$c" --help
 	contains out.txt "usage: gmig $c" "$c --help shows its usage"
 done

@@ -619,6 +619,7 @@ static void check_b64(const char *raw, size_t n, const char *want)
 
 	assert_int_equal(gm_base64_encode(&b, (const unsigned char *)raw, n), 0);
 	assert_int_equal(b.len, strlen(want));
+	assert_string_equal(b.p, want); /* NUL-terminated, even when empty */
 	if (n)
 		assert_memory_equal(b.p, want, b.len);
 	gm_buf_free(&b);

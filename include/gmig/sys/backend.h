@@ -26,6 +26,11 @@ extern "C" {
 #define GM_CAP_COUNT (1u << 3) /* count() answers without reading everything */
 #define GM_CAP_TXN (1u << 4)   /* write batches are transactions */
 #define GM_CAP_DIR (1u << 5)   /* location is a directory (several files) */
+#define GM_CAP_LOSSY (1u << 6) /* honours gm_open_opts.lossy (stringify / drop) */
+
+/* What a sink may do with values it cannot store exactly, when the user asked for it. */
+#define GM_LOSSY_STRINGIFY (1u << 0) /* write them as text the format has */
+#define GM_LOSSY_DROP (1u << 1)	     /* leave null-valued properties out */
 
 enum gm_open_mode { GM_OPEN_READ = 1, GM_OPEN_WRITE = 2 };
 
@@ -36,6 +41,8 @@ struct gm_open_opts {
 	const char *params; /* "k=v&k2=v2" after '?' in a "scheme:location?..." URI,
 				     or NULL; valid while the backend lives */
 	unsigned int flags; /* GM_OPEN_F_* */
+	unsigned int lossy; /* GM_LOSSY_*: from --lossy or the URI parameter lossy=...
+			       (the core takes it out of params); only for GM_CAP_LOSSY */
 };
 
 #define GM_OPEN_F_OVERWRITE (1u << 0) /* an existing file target may be replaced */
@@ -47,6 +54,8 @@ struct gm_backend {
 	const struct gm_backend_ops *ops;
 	char *location; /* what open() was given, after the scheme: a path, "-", a URL */
 	uint64_t nodes_written, rels_written;
+	/* the value types this instance stores: ops->types, widened by the core for lossy */
+	uint32_t types;
 	/* for progress: bytes of input consumed and the total (0 when unknown) */
 	uint64_t progress_done, progress_total;
 };
@@ -132,6 +141,8 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
  * sets *val (not NUL-terminated, no %-decoding) when present, else 0.
  */
 int gm_params_get(const char *params, const char *key, struct gm_str *val);
+/** Parses "stringify", "drop" or "stringify,drop" into GM_LOSSY_* bits (or-ed into *out). */
+int gm_lossy_parse(const char *p, size_t n, unsigned int *out);
 /** Calls the backend's commit (0 when it has none). */
 int gm_backend_commit(struct gm_backend *b);
 /** Calls close; NULL is a no-op. Keeps the thread's current error message. */
