@@ -190,7 +190,7 @@ static void sql(const char *path, const char *fmt, ...)
 static void make_literal_db(const char *path)
 {
 	struct gm_backend *b;
-	struct gm_open_opts wo = {GM_OPEN_WRITE, 0, NULL, 0};
+	struct gm_open_opts wo = {.mode = GM_OPEN_WRITE};
 	char uri[400];
 
 	snprintf(uri, sizeof(uri), "memorygraph:%s", path);
@@ -231,7 +231,7 @@ static void assert_str(const struct gm_value *v, const char *s)
 static size_t read_all(const char *uri, struct gm_record *recs, size_t max, struct gm_arena *a)
 {
 	struct gm_backend *b;
-	struct gm_open_opts ro = {GM_OPEN_READ, 0, NULL, 0};
+	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
 	size_t n = 0;
 	int rc;
 
@@ -338,7 +338,7 @@ static void test_write_same_rows(void **state)
 	struct gm_record recs[8];
 	struct gm_arena *a;
 	struct gm_backend *b;
-	struct gm_open_opts wo = {GM_OPEN_WRITE, 0, NULL, 0};
+	struct gm_open_opts wo = {.mode = GM_OPEN_WRITE};
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	size_t n;
@@ -400,7 +400,7 @@ static void test_mgjson_literal(void **state)
 	struct gm_record recs[8], order[3];
 	struct gm_arena *a;
 	struct gm_backend *b;
-	struct gm_open_opts wo = {GM_OPEN_WRITE, 0, NULL, 0};
+	struct gm_open_opts wo = {.mode = GM_OPEN_WRITE};
 	char want[4096], got[4096];
 	size_t nw, ng;
 	FILE *f;
