@@ -82,8 +82,9 @@
  *   - a relationship without a key gets a stable id: a UUID-shaped hash of its
  *     endpoints, type, properties and how many identical ones came before it
  *     in this run, so re-runs find it again and parallel copies stay apart
- *   - values are written as json.dumps would (pyjson.h): DateTime as
- *     isoformat(), other non-JSON types as their canonical text
+ *   - values are written as json.dumps would (pyjson.h); other value types
+ *     only with lossy=stringify (DateTime as isoformat(), the rest as their
+ *     canonical text); lossy=drop leaves null-valued memory properties out
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -245,9 +246,10 @@ struct mg {
 	struct gm_backend base;
 	sqlite3 *db;
 	char *path;
-	int created;   /* this run made the file */
-	int in_txn;    /* BEGIN was run */
-	int committed; /* COMMIT succeeded */
+	int created;	/* this run made the file */
+	int in_txn;	/* BEGIN was run */
+	int committed;	/* COMMIT succeeded */
+	int drop_nulls; /* lossy=drop: null-valued properties are left out */
 	/* reading */
 	sqlite3_stmt *qn, *qr;
 	int phase; /* 0 nodes, 1 relationships, 2 done */
@@ -861,7 +863,8 @@ static int mg_write_node(struct mg *m, const struct gm_record *r)
 		if (!(p = gm_arena_alloc(m->scratch, (r->nprops + 3) * sizeof(*p))))
 			return GM_ENOMEM;
 		for (size_t i = 0; i < r->nprops; i++)
-			if (!gm__mg_is_carrier(r->props[i].key))
+			if (!gm__mg_is_carrier(r->props[i].key) &&
+			    !(m->drop_nulls && r->props[i].val.type == GM_T_NULL))
 				p[n++] = r->props[i];
 		if (is_memory) {
 			int need_id = !rprop(r, "id");
@@ -1349,6 +1352,7 @@ static int mg_open(struct gm_backend **out, const char *location, const struct g
 		error = default_path(&m->path, o->mode == GM_OPEN_WRITE);
 	if (error < 0)
 		goto fail;
+	m->drop_nulls = (o->lossy & GM_LOSSY_DROP) != 0;
 	error = o->mode == GM_OPEN_READ ? open_read(m) : open_write(m);
 	if (error < 0)
 		goto fail;
@@ -1365,7 +1369,7 @@ const struct gm_backend_ops gm_backend_memorygraph = {
 	.summary = "MemoryGraph's SQLite store (memorygraphMCP 0.12; default "
 		   "$MEMORY_SQLITE_PATH or ~/.memorygraph/memory.db), every field, upserts",
 	.suffixes = NULL,
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY,
 	.types = GM_TYPE_BIT(GM_T_NULL) | GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) |
 		 GM_TYPE_BIT(GM_T_FLOAT) | GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) |
 		 GM_TYPE_BIT(GM_T_MAP),

@@ -51,7 +51,8 @@
  * descending). Only (:Memory) nodes fit the format; other nodes are rejected
  * (GM_EDATA). The counts come first in the file, so the two arrays go to
  * unlinked temporary files next to the target and are assembled on commit:
- * memory stays bounded.
+ * memory stays bounded. With lossy=stringify, values JSON has no type for
+ * are written as text (DateTime as Python isoformat()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -719,7 +720,7 @@ const struct gm_backend_ops gm_backend_mgjson = {
 	.summary = "MemoryGraph JSON export (reads v1.0/v2.0; writes v2.0 as `memorygraph "
 		   "export`, lossy by its design)",
 	.suffixes = mgj_suffixes,
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_LOSSY,
 	.types = GM_TYPE_BIT(GM_T_NULL) | GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) |
 		 GM_TYPE_BIT(GM_T_FLOAT) | GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) |
 		 GM_TYPE_BIT(GM_T_MAP),
