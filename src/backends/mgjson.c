@@ -697,6 +697,28 @@ fail:
 	return error;
 }
 
+extern const struct gm_backend_ops gm_backend_mgjson;
+
+/* For the fuzz target: a reader over memory (data must outlive it). */
+int gm__mgjson_open_mem(struct gm_backend **out, const void *data, size_t len);
+int gm__mgjson_open_mem(struct gm_backend **out, const void *data, size_t len)
+{
+	struct mgj *j = gm_calloc(1, sizeof(*j));
+	int error;
+
+	*out = NULL;
+	if (!j)
+		return GM_ENOMEM;
+	if ((error = gm_in_open_mem(&j->in, data, len, "fuzz")) < 0 ||
+	    (error = gm_json_reader_new(&j->r, j->in, 0)) < 0) {
+		mgj_close(&j->base);
+		return error;
+	}
+	j->base.ops = &gm_backend_mgjson;
+	*out = &j->base;
+	return 0;
+}
+
 static int mgj_probe(const unsigned char *head, size_t len)
 {
 	size_t i = 0, lim = len < 512 ? len : 512;
