@@ -122,8 +122,7 @@ static const char *const files[] = {"src/app.py",      "src/db/pool.py", "tests/
 static const char *const contexts[] = {"observed in production", "confirmed by a test",
 				       "from the incident review", "suggested in code review"};
 static const char *const unicode_bits[] = {
-	" (Fehlerbehebung f\xc3\xbcr Stra\xc3\x9f"
-	"enverkehr)",
+	" (Fehlerbehebung f\303\274r Stra\303\237enverkehr)",
 	" \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\xa1\xe3\x83\xa2",
 	" \xf0\x9f\x9a\x80 shipped", " \xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80"};
 
