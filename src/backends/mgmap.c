@@ -109,29 +109,43 @@ static int put_pair(struct gm_buf *b, int *first, const struct gm_prop *p)
 	return gm_pyjson_value(b, &p->val, -1, 0);
 }
 
+/* index of key in memory_order, or -1 */
+static int known_index(struct gm_str k)
+{
+	static size_t lens[sizeof(memory_order) / sizeof(memory_order[0])];
+
+	if (!lens[0])
+		for (size_t i = 0; memory_order[i]; i++)
+			lens[i] = strlen(memory_order[i]);
+	if (k.len < 2 || (k.p[0] != 'c' && !(k.p[0] >= 'e' && k.p[0] <= 'u')))
+		return -1;
+	for (int i = 0; memory_order[i]; i++)
+		if (lens[i] == k.len && !memcmp(memory_order[i], k.p, k.len))
+			return i;
+	return -1;
+}
+
 int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n)
 {
+	enum { NKNOWN = sizeof(memory_order) / sizeof(memory_order[0]) - 1 };
+	const struct gm_prop *slot[NKNOWN] = {0};
 	int first = 1, error;
 
 	if ((error = gm_buf_putc(b, '{')) < 0)
 		return error;
-	for (const char *const *k = memory_order; *k; k++) {
-		size_t kl = strlen(*k);
-
-		for (size_t i = 0; i < n; i++)
-			if (p[i].key.len == kl && !memcmp(p[i].key.p, *k, kl) &&
-			    (error = put_pair(b, &first, &p[i])) < 0)
-				return error;
-	}
 	for (size_t i = 0; i < n; i++) {
-		struct gm_str k = p[i].key;
-		int known = 0;
+		int k = known_index(p[i].key);
 
-		if (gm__mg_is_carrier(k))
+		if (k >= 0)
+			slot[k] = &p[i];
+	}
+	for (int k = 0; k < NKNOWN; k++)
+		if (slot[k] && (error = put_pair(b, &first, slot[k])) < 0)
+			return error;
+	for (size_t i = 0; i < n; i++) {
+		if (gm__mg_is_carrier(p[i].key) || known_index(p[i].key) >= 0)
 			continue;
-		for (const char *const *o = memory_order; *o && !known; o++)
-			known = strlen(*o) == k.len && !memcmp(*o, k.p, k.len);
-		if (!known && (error = put_pair(b, &first, &p[i])) < 0)
+		if ((error = put_pair(b, &first, &p[i])) < 0)
 			return error;
 	}
 	return gm_buf_putc(b, '}');
