@@ -35,12 +35,13 @@ rss() { # command... -> peak RSS in KiB
 }
 size_mb() { du -sbL "$1" | awk '{printf "%.1f", $1/1e6}'; }
 
-echo "generating $N nodes and $E relationships"
-rm -rf g.jsonl g.csv g.apoc.json
-"$G" generate --nodes "$N" --edges "$E" --seed 42 --to g.jsonl >/dev/null
+echo "generating $N nodes and $E relationships (profile plain: what every format stores)"
+rm -rf g.jsonl g.csv g.apoc.json ga.jsonl
+"$G" generate --nodes "$N" --edges "$E" --seed 42 --profile plain --to g.jsonl >/dev/null
 "$G" migrate --from g.jsonl --to csv:g.csv >/dev/null
-"$G" migrate --from g.jsonl --to apoc:g.apoc.json >/dev/null 2>&1 ||
-	"$G" generate --nodes "$N" --edges "$E" --seed 42 --profile plain --to apoc:g.apoc.json >/dev/null
+"$G" migrate --from g.jsonl --to apoc:g.apoc.json >/dev/null
+echo "generating the same graph with every value type (typed JSON)"
+"$G" generate --nodes "$N" --edges "$E" --seed 42 --to ga.jsonl >/dev/null
 
 report() { # name input-path seconds
 	mb=$(size_mb "$2")
@@ -53,6 +54,8 @@ report() { # name input-path seconds
 rm -f o.jsonl
 t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from g.jsonl --to o.jsonl")
 report "jsonl -> jsonl" g.jsonl "$t"
+t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from ga.jsonl --to o.jsonl")
+report "jsonl -> jsonl (all types)" ga.jsonl "$t"
 t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from csv:g.csv --to o.jsonl")
 report "csv -> jsonl" g.csv "$t"
 t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from apoc:g.apoc.json --to o.jsonl")

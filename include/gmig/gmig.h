@@ -107,7 +107,8 @@ struct gm_copy_stats {
 	uint64_t unreadable; /* records read but too broken to tell node from relationship */
 	double seconds;
 	char *source_backend, *target_backend; /* backend names, for the summary */
-	struct gm_stat_row *rows;	       /* in order of first appearance */
+	int target_txn;		  /* the target commits batch by batch (a store, not a file) */
+	struct gm_stat_row *rows; /* in order of first appearance */
 	size_t nrows;
 };
 

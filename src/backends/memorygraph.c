@@ -5,6 +5,8 @@
  *
  * Location: the database file. Empty ("memorygraph:") means MemoryGraph's own
  * rule: $MEMORY_SQLITE_PATH when set and not empty, else ~/.memorygraph/memory.db.
+ * A plain path is recognised for reading when its table "nodes" has
+ * MemoryGraph's columns (probe_path).
  *
  * On-disk layout (MemoryGraph's SQLiteFallbackBackend.initialize_schema and
  * SQLiteMemoryDatabase.initialize_schema, whose DDL this file repeats to the
@@ -1363,6 +1365,31 @@ fail:
 	return error;
 }
 
+/*
+ * Probing a plain path: 100 for a SQLite file whose "nodes" table has
+ * MemoryGraph's columns (id, label, properties, created_at, updated_at).
+ */
+static int mg_probe_path(const char *path)
+{
+	static const unsigned char magic[16] = "SQLite format 3";
+	unsigned char head[16];
+	struct mg m = {0};
+	FILE *f = fopen(path, "rb");
+	size_t got = f ? fread(head, 1, sizeof(head), f) : 0;
+	int score = 0;
+
+	if (f)
+		fclose(f);
+	if (got != sizeof(head) || memcmp(head, magic, sizeof(magic)))
+		return 0;
+	m.path = (char *)path;
+	if (sqlite3_open_v2(path, &m.db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    columns_of(&m, "nodes", node_cols) == 0x1fu)
+		score = 100;
+	sqlite3_close(m.db);
+	return score;
+}
+
 const struct gm_backend_ops gm_backend_memorygraph = {
 	.version = GM_BACKEND_ABI_VERSION,
 	.name = "memorygraph",
@@ -1380,4 +1407,5 @@ const struct gm_backend_ops gm_backend_memorygraph = {
 	.count = mg_count,
 	.commit = mg_commit,
 	.close = mg_close,
+	.probe_path = mg_probe_path,
 };

@@ -4,6 +4,8 @@
 #define GMIG_CLI_H
 
 #include "gmig/gmig.h"
+#include <stdio.h>
+
 #include "opt.h"
 
 int cmd_export(int argc, const char **argv);
@@ -17,6 +19,8 @@ int cmd_formats(int argc, const char **argv);
 int cli_error(const char *cmd, int code);
 /** Starts/ends progress display on stderr (tty, or forced with --progress). */
 void cli_progress(const struct gm_progress *p, void *ctx);
+/** Prints s and pads it with spaces to width characters (UTF-8 aware). */
+void cli_pad(FILE *out, const char *s, int width);
 /** Prints a human-readable number with thin grouping: 1 234 567. */
 const char *cli_num(uint64_t v, char *buf, size_t len);
 

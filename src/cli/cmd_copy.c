@@ -21,6 +21,18 @@ struct copy_args {
 	int on_error, dry_run, progress, json, force;
 };
 
+void cli_pad(FILE *out, const char *s, int width)
+{
+	int chars = 0;
+
+	/* count characters, not bytes: continuation bytes of UTF-8 take no column */
+	for (const char *p = s; *p; p++)
+		chars += ((unsigned char)*p & 0xC0) != 0x80;
+	fputs(s, out);
+	for (; chars < width; chars++)
+		fputc(' ', out);
+}
+
 const char *cli_num(uint64_t v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%llu", (unsigned long long)v);
@@ -90,8 +102,9 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 
 			if (r->is_rel != pass)
 				continue;
-			fprintf(out, "%-32s %12s %12s %12s\n", r->name,
-				cli_num(r->read, a, sizeof(a)), cli_num(r->written, b, sizeof(b)),
+			cli_pad(out, r->name, 32);
+			fprintf(out, " %12s %12s %12s\n", cli_num(r->read, a, sizeof(a)),
+				cli_num(r->written, b, sizeof(b)),
 				cli_num(r->rejected, c, sizeof(c)));
 			read += r->read;
 			written += r->written;
@@ -193,7 +206,12 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		summary_json(report, &st, rc, a->dry_run);
 	else if (st.source_backend && (error == 0 || st.nrows))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
-	if (error < 0 && st.source_backend)
+	if (error < 0 && st.source_backend && st.target_txn && st.nodes_written + st.rels_written)
+		fprintf(stderr,
+			"gmig %s: the batches committed to '%s' before the failure stay there "
+			"(%llu records)\n",
+			verb, a->to, (unsigned long long)(st.nodes_written + st.rels_written));
+	else if (error < 0 && st.source_backend)
 		fprintf(stderr, "gmig %s: nothing was written to '%s'\n", verb, a->to);
 	gm_copy_stats_free(&st);
 	return rc;

@@ -49,7 +49,8 @@ int cmd_formats(int argc, const char **argv)
 			printf("%-16s files:", "");
 			for (size_t k = 0; o->suffixes[k]; k++)
 				printf(" *%s", o->suffixes[k]);
-			printf(" (also .gz, .zst)\n");
+			/* compression applies to byte-stream formats, not to databases */
+			printf("%s\n", o->caps & GM_CAP_TXN ? "" : " (also .gz, .zst)");
 		}
 		if (o->caps & GM_CAP_WRITE) {
 			if ((o->types & GM_TYPES_ALL) == GM_TYPES_ALL) {

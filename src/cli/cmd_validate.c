@@ -48,9 +48,10 @@ static void report_text(const struct gm_validate_report *r, int problems)
 	printf("%-32s %12s\n", "label / type", "count");
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < r->nrows; i++)
-			if (r->rows[i].is_rel == pass)
-				printf("%-32s %12s\n", r->rows[i].name,
-				       cli_num(r->rows[i].read, a, sizeof(a)));
+			if (r->rows[i].is_rel == pass) {
+				cli_pad(stdout, r->rows[i].name, 32);
+				printf(" %12s\n", cli_num(r->rows[i].read, a, sizeof(a)));
+			}
 	printf("%llu nodes, %llu relationships in %.3f s\n", (unsigned long long)r->nodes,
 	       (unsigned long long)r->rels, r->seconds);
 	for (size_t i = 0; i < r->nfindings; i++)

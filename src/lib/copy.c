@@ -417,6 +417,7 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 		goto done;
 	stats->source_backend = gm_strdup(c.src->ops->name);
 	stats->target_backend = gm_strdup(c.dst_ops->name);
+	stats->target_txn = (c.dst_ops->caps & GM_CAP_TXN) != 0;
 	if (!stats->source_backend || !stats->target_backend) {
 		error = GM_ENOMEM;
 		goto done;

@@ -11,6 +11,7 @@
 
 #include "gmig/sys/backend.h"
 #include "io.h"
+#include "sqlitestore.h"
 
 /* One line per backend (src/backends/<name>.c). */
 #define BACKENDS(X)                                                                                \
@@ -20,6 +21,7 @@
 	X(graphml)                                                                                 \
 	X(cypher)                                                                                  \
 	X(generate)                                                                                \
+	X(sqlite)                                                                                  \
 	X(memorygraph)                                                                             \
 	X(mgjson)
 
@@ -86,6 +88,18 @@ static const struct gm_backend_ops *by_probe(const char *path, int *error)
 			best = registry[i];
 		}
 	}
+	/* formats the first bytes cannot tell apart (SQLite files) look inside */
+	for (size_t i = 0; registry[i] && best_score < 100; i++) {
+		int s;
+
+		if (!registry[i]->probe_path || (registry[i]->caps & (GM_CAP_READ | GM_CAP_FILE)) !=
+							(GM_CAP_READ | GM_CAP_FILE))
+			continue;
+		if ((s = registry[i]->probe_path(path)) > best_score) {
+			best_score = s;
+			best = registry[i];
+		}
+	}
 	return best;
 }
 
@@ -106,6 +120,7 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
 	const struct gm_backend_ops *ops = NULL;
 	size_t sl = scheme_len(uri);
 	int error = 0;
+	char tables[512];
 
 	*out = NULL;
 	*location = uri;
@@ -125,6 +140,12 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
 		}
 		if (!ops)
 			ops = by_suffix(uri);
+		if (!ops && mode == GM_OPEN_READ &&
+		    gm__sqlite_describe(uri, tables, sizeof(tables)) == 1)
+			return gm_error_set(GM_EINVAL,
+					    "'%s' is a SQLite database but not a gmig store or a "
+					    "MemoryGraph database (tables: %s)",
+					    uri, tables);
 		if (!ops && mode == GM_OPEN_READ)
 			return gm_error_set(GM_EINVAL,
 					    "cannot tell the format of '%s' from its content or "

@@ -13,6 +13,7 @@ ext_of() { # column name -> file name for the format
 	csv) echo csv:xdir ;;
 	graphml) echo x.graphml ;;
 	cypher) echo x.cypher ;;
+	sqlite) echo sqlite:x.db ;;
 	esac
 }
 path_of() { echo "${1#*:}"; }

@@ -17,6 +17,9 @@ check "200 memories" test "$(sqlite3 a.db 'SELECT count(*) FROM nodes')" = 200
 check "FTS5 table as MemoryGraph makes it" test "$(sqlite3 a.db "SELECT count(*) FROM sqlite_master WHERE name = 'nodes_fts'")" = 1
 expect 0 "dump it" export --from memorygraph:a.db --to a.jsonl
 contains a.jsonl '"_mg_json_nulls":["valid_until","invalidated_by"]' "invalidated relationships carry their JSON nulls"
+expect 0 "a plain path to a MemoryGraph store is recognised" export --from a.db --to p.jsonl
+contains out.txt "(memorygraph -> jsonl)" "... as memorygraph"
+check "... the same dump" cmp a.jsonl p.jsonl
 expect 0 "write the dump into a new store" import --from a.jsonl --to memorygraph:b.db
 rows a.db >r1.txt
 rows b.db >r2.txt

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "gmig/sys/backend.h"
 #include "io.h"
 #include "valtext.h"
@@ -589,39 +591,9 @@ static int teardown_dir(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	return p;
-}
-
-static struct gm_value vint(int64_t i)
-{
-	struct gm_value v = {.type = GM_T_INT, .u.i = i};
-	return v;
-}
-
 static struct gm_value vflt(double f)
 {
 	struct gm_value v = {.type = GM_T_FLOAT, .u.f = f};
-	return v;
-}
-
-static struct gm_value vstr(const char *s)
-{
-	struct gm_value v = {.type = GM_T_STRING, .u.s = {s, strlen(s)}};
 	return v;
 }
 
@@ -679,16 +651,16 @@ static void test_write_exact(void **state)
 
 	(void)state;
 	memset(recs, 0, sizeof(recs));
-	p1[0] = (struct gm_prop){S("age"), vint(42)};
-	p1[1] = (struct gm_prop){S("big"), vint(9007199254740993LL)};
+	p1[0] = (struct gm_prop){S("age"), tu_int(42)};
+	p1[1] = (struct gm_prop){S("big"), tu_int(9007199254740993LL)};
 	p1[2] = (struct gm_prop){S("kids"), {.type = GM_T_LIST, .u.list = {kids, 2}}};
-	p1[3] = (struct gm_prop){S("name"), vstr("Ann \"q\"\n")};
+	p1[3] = (struct gm_prop){S("name"), tu_str("Ann \"q\"\n")};
 	p1[4] = (struct gm_prop){S("ok"), {.type = GM_T_BOOL, .u.b = 1}};
 	p1[5] = (struct gm_prop){S("place"), vpoint(4326, 2, 33.46789, 13.1, 0)};
 	p1[6] = (struct gm_prop){S("score"), vflt(1.5)};
 	p3[0] = (struct gm_prop){S("c2"), vpoint(7203, 2, 1.0, -2.0, 0)};
 	p3[1] = (struct gm_prop){S("c3"), vpoint(9157, 3, 1.0, 2.0, 3.0)};
-	pr[0] = (struct gm_prop){S("since"), vint(1993)};
+	pr[0] = (struct gm_prop){S("since"), tu_int(1993)};
 	recs[0] = (struct gm_record){.kind = GM_NODE,
 				     .key = S("n1"),
 				     .labels = labels_pu,
@@ -723,7 +695,7 @@ static void test_write_exact(void **state)
 	assert_int_equal(b->nodes_written, 3);
 	assert_int_equal(b->rels_written, 3);
 	gm_backend_close(b);
-	text = slurp(path);
+	text = tu_slurp(path, NULL);
 	assert_string_equal(text, want);
 	free(text);
 
@@ -785,7 +757,7 @@ static void test_write_refusals(void **state)
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
 	snprintf(path, sizeof(path), "%s/refused.json", tmpdir);
-	text = slurp(path);
+	text = tu_slurp(path, NULL);
 	assert_string_equal(text, "");
 	free(text);
 
@@ -801,7 +773,7 @@ static void test_write_refusals(void **state)
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
 	snprintf(path, sizeof(path), "%s/lossy.json", tmpdir);
-	text = slurp(path);
+	text = tu_slurp(path, NULL);
 	assert_string_equal(text, "{\"type\":\"node\",\"id\":\"k\",\"properties\":{\"b\":\"NaN\","
 				  "\"c\":\"2015-07-04\"}}\n");
 	free(text);

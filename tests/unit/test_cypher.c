@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "gmig/sys/backend.h"
 #include "valtext.h"
 
@@ -35,24 +37,6 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	return p;
-}
-
 static struct gm_str S(const char *s) {
 	return gm_str_c(s);
 }
@@ -67,12 +51,6 @@ vint(int64_t i)
 static struct gm_value vflt(double f)
 {
 	struct gm_value v = {.type = GM_T_FLOAT, .u.f = f};
-	return v;
-}
-
-static struct gm_value vstr(const char *s)
-{
-	struct gm_value v = {.type = GM_T_STRING, .u.s = {s, strlen(s)}};
 	return v;
 }
 
@@ -119,7 +97,7 @@ static char *write_and_read(const char *name, size_t batch, const char *params,
 	assert_int_equal(access(path, F_OK), -1); /* nothing before commit */
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
-	return slurp(path);
+	return tu_slurp(path, NULL);
 }
 
 #define HEAD                                                                                       \
@@ -150,7 +128,7 @@ static void test_empty(void **state)
 static void test_script_exact(void **state)
 {
 	struct gm_str pu[] = {{"Person", 6}, {"User", 4}}, my[] = {{"My Label", 8}};
-	struct gm_value list[] = {vint(1), vstr("x")};
+	struct gm_value list[] = {vint(1), tu_str("x")};
 	struct gm_prop map[] = {{S("k"), vint(1)}, {S("odd key"), {.type = GM_T_NULL}}};
 	struct gm_prop p1[] = {
 		{S("a`b"), vint(-9223372036854775807LL - 1)},
@@ -172,7 +150,7 @@ static void test_script_exact(void **state)
 		{S("p3"), vpoint(9157, 3, 1.0, -2.5, 3e-7)},
 		{S("p4"), vpoint(4979, 3, 1.0, 2.0, 100.0)},
 		{S("p5"), vpoint(7203, 2, 0.5, 0.25, 0)},
-		{S("s"), vstr("a\"b\\c\nd\re\tf\x01g'h\xc3\xa9")},
+		{S("s"), tu_str("a\"b\\c\nd\re\tf\x01g'h\xc3\xa9")},
 		{S("t"), vtext(GM_T_TIME, "12:50:35.556+01:00")},
 		{S("weird key"), vint(1)},
 		{S("zdt"), vtext(GM_T_DATETIME, "2015-06-24T12:50:35+01:00[Europe/Berlin]")},
@@ -255,7 +233,7 @@ static void test_batches_across_calls(void **state)
 	assert_int_equal(b->nodes_written, 3);
 	gm_backend_close(b);
 	snprintf(path, sizeof(path), "%s/x.cypherl", tmpdir);
-	text = slurp(path);
+	text = tu_slurp(path, NULL);
 	assert_string_equal(text, HEAD ":begin\nUNWIND [{_id:\"a\", properties:{}}, {_id:\"b\", "
 				       "properties:{}}" NODES_END " SET n:L;\n:commit\n:begin\n"
 				       "UNWIND [{_id:\"c\", properties:{}}" NODES_END
@@ -304,7 +282,7 @@ static void test_refusals(void **state)
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
 	snprintf(path, sizeof(path), "%s/r.cypher", tmpdir);
-	text = slurp(path);
+	text = tu_slurp(path, NULL);
 	assert_string_equal(text, HEAD DROP); /* refused batches wrote nothing */
 	free(text);
 

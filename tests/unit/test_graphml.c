@@ -12,30 +12,13 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "../../src/backends/graphml.h"
 #include "buf.h"
 #include "gmig/gmig.h"
 #include "gmig/sys/backend.h"
 #include "gmig/sys/record.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
 
 static char *fixture(const char *name, size_t *len)
 {
@@ -43,7 +26,7 @@ static char *fixture(const char *name, size_t *len)
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/graphml/%s", dir ? dir : "tests/data", name);
-	return slurp(path, len);
+	return tu_slurp(path, len);
 }
 
 static const struct gm_prop *prop(const struct gm_record *r, const char *name)
@@ -389,7 +372,7 @@ static char *write_records(struct gm_record *recs, size_t n, size_t *len, char *
 			fail_msg("write_batch: %s", gm_error_last());
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
-	text = slurp(path, len);
+	text = tu_slurp(path, len);
 	if (path_out)
 		*path_out = path;
 	else {
@@ -399,27 +382,13 @@ static char *write_records(struct gm_record *recs, size_t n, size_t *len, char *
 	return text;
 }
 
-static struct gm_value v_int(int64_t i)
-{
-	struct gm_value v = {.type = GM_T_INT};
-	v.u.i = i;
-	return v;
-}
-
-static struct gm_value v_str(const char *s)
-{
-	struct gm_value v = {.type = GM_T_STRING};
-	v.u.s = gm_str_c(s);
-	return v;
-}
-
 static void test_write_exact(void **state)
 {
 	struct gm_str la[] = {gm_str_c("Person"), gm_str_c("A&B")};
-	struct gm_value xs[] = {v_int(1), v_int(2)};
-	struct gm_prop p1[] = {{gm_str_c("name"), v_str("Ann <\"x\">\tz")},
+	struct gm_value xs[] = {tu_int(1), tu_int(2)};
+	struct gm_prop p1[] = {{gm_str_c("name"), tu_str("Ann <\"x\">\tz")},
 			       {gm_str_c("xs"), {.type = GM_T_LIST}}};
-	struct gm_prop p2[] = {{gm_str_c("name"), v_int(7)}};
+	struct gm_prop p2[] = {{gm_str_c("name"), tu_int(7)}};
 	struct gm_prop p3[] = {{gm_str_c("since"), {.type = GM_T_DATE}}};
 	struct gm_record recs[4];
 	const char *want =
@@ -526,8 +495,8 @@ static void assert_record_equal(const struct gm_record *x, const struct gm_recor
 static void test_roundtrip_every_type(void **state)
 {
 	static float vec[] = {1.5f, -0.0f, 3.25e-3f};
-	struct gm_value inner[4], lists[6][3];
-	struct gm_prop mp[2];
+	struct gm_value inner[4] = {0}, lists[6][3] = {0};
+	struct gm_prop mp[2] = {0};
 	struct gm_prop props[40];
 	struct gm_str labels[] = {gm_str_c("A:B"), gm_str_c(""), gm_str_c("\xc3\xa9t\xc3\xa9")};
 	struct gm_record recs[4], back[8];
@@ -545,8 +514,8 @@ static void test_roundtrip_every_type(void **state)
 		v->type = GM_T_BOOL;
 		v->u.b = 1;
 	}
-	*P("int") = v_int(INT64_MIN);
-	*P("intmax") = v_int(INT64_MAX);
+	*P("int") = tu_int(INT64_MIN);
+	*P("intmax") = tu_int(INT64_MAX);
 	{
 		struct gm_value *v;
 
@@ -561,10 +530,10 @@ static void test_roundtrip_every_type(void **state)
 		v = P("fbig");
 		v->type = GM_T_FLOAT, v->u.f = 1e300;
 	}
-	*P("s") = v_str("plain \xe2\x82\xac & <tag> \"q\" 'a'\ttab\nline\r\ncrlf  ");
-	*P("sctl") = v_str("nul\x01 ctl\x1f and \xef\xbf\xbf end");
-	*P("sempty") = v_str("");
-	*P("labels") = v_str(":Not:Labels"); /* a property named like the label key */
+	*P("s") = tu_str("plain \xe2\x82\xac & <tag> \"q\" 'a'\ttab\nline\r\ncrlf  ");
+	*P("sctl") = tu_str("nul\x01 ctl\x1f and \xef\xbf\xbf end");
+	*P("sempty") = tu_str("");
+	*P("labels") = tu_str(":Not:Labels"); /* a property named like the label key */
 	{
 		struct gm_value *v = P("bytes");
 		v->type = GM_T_BYTES;
@@ -606,11 +575,11 @@ static void test_roundtrip_every_type(void **state)
 	}
 	/* lists: simple ones and ones that need typed JSON */
 	lists[0][0].type = GM_T_BOOL, lists[0][1].type = GM_T_BOOL, lists[0][1].u.b = 1;
-	lists[1][0] = v_int(-9007199254740992), lists[1][1] = v_int(5);
+	lists[1][0] = tu_int(-9007199254740992), lists[1][1] = tu_int(5);
 	lists[2][0].type = GM_T_FLOAT, lists[2][0].u.f = 0.5;
 	lists[2][1].type = GM_T_FLOAT, lists[2][1].u.f = 1e-7;
-	lists[3][0] = v_str("a,\"b\"]"), lists[3][1] = v_str("\x01\xef\xbf\xbe");
-	lists[4][0] = v_int(INT64_MAX), lists[4][1] = v_str("x"), lists[4][2].type = GM_T_NULL;
+	lists[3][0] = tu_str("a,\"b\"]"), lists[3][1] = tu_str("\x01\xef\xbf\xbe");
+	lists[4][0] = tu_int(INT64_MAX), lists[4][1] = tu_str("x"), lists[4][2].type = GM_T_NULL;
 	lists[5][0].type = GM_T_FLOAT, lists[5][0].u.f = NAN;
 	lists[5][1].type = GM_T_DATE, lists[5][1].u.t.secs = 1;
 	{
@@ -623,9 +592,9 @@ static void test_roundtrip_every_type(void **state)
 		}
 		P("lempty")->type = GM_T_LIST;
 	}
-	inner[0] = v_int(1);
+	inner[0] = tu_int(1);
 	inner[1].type = GM_T_DURATION, inner[1].u.d.secs = 3;
-	mp[0].key = gm_str_c("$type"), mp[0].val = v_str("x");
+	mp[0].key = gm_str_c("$type"), mp[0].val = tu_str("x");
 	mp[1].key = gm_str_c("_value"), mp[1].val.type = GM_T_LIST;
 	mp[1].val.u.list.v = inner, mp[1].val.u.list.n = 2;
 	{
@@ -675,8 +644,8 @@ static void test_roundtrip_mixed_types(void **state)
 	memset(props, 0, sizeof(props));
 	for (int i = 0; i < 5; i++)
 		props[i].key = gm_str_c("x");
-	props[0].val = v_int(1);
-	props[1].val = v_str("1");
+	props[0].val = tu_int(1);
+	props[1].val = tu_str("1");
 	props[2].val.type = GM_T_FLOAT, props[2].val.u.f = 1.0;
 	props[3].val.type = GM_T_BOOL, props[3].val.u.b = 1;
 	props[4].val.type = GM_T_DATE, props[4].val.u.t.secs = 1;
@@ -719,7 +688,7 @@ static void test_write_refusals(void **state)
 	assert_int_equal(b->ops->write_batch(b, &ok, 1), 0);
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
-	text = slurp(path, &len);
+	text = tu_slurp(path, &len);
 	assert_null(strstr(text, "id=\"x\""));
 	assert_non_null(strstr(text, "<node id=\"ok\"></node>\n"));
 	free(text);

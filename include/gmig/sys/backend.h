@@ -113,6 +113,14 @@ struct gm_backend_ops {
 	 * wrote (a file's temporary). Called also after errors; NULL-safe in the core.
 	 */
 	int (*close)(struct gm_backend *b);
+
+	/**
+	 * Optional (GM_CAP_FILE). How sure (0..100) that the file at path is ours, for
+	 * formats whose first bytes cannot tell (SQLite files all start alike): the
+	 * registry calls it, besides probe, when it probes a plain path for reading.
+	 * Must not change the file; 0 when it cannot be opened.
+	 */
+	int (*probe_path)(const char *path);
 };
 
 /* ---- registry ---- */
