@@ -9,7 +9,9 @@
  *   Defaults 1000 nodes, 5000 relationships, seed 1, profile "all"; profile
  *   "light" gives each record only its one guaranteed property (below);
  *   "plain" only Boolean, Integer, finite Float, String and non-empty Integer
- *   lists, which every format stores (benchmarks, the "big" case).
+ *   lists, which every format stores (benchmarks, the "big" case);
+ *   "memorygraph" a MemoryGraph graph of N memories and M relationships,
+ *   made by generate_mg.c (see there).
  *   Nodes "n0".."n<N-1>", 1 to 3 distinct labels from Person, Company,
  *   Product, Place, Event, Straße. Relationships "r0".."r<M-1>", types KNOWS,
  *   WORKS_AT, LIKES, FOLLOWS, GEHÖRT_ZU. Each endpoint is a rank drawn from a
@@ -67,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "generate_mg.h"
 #include "gmig/sys/backend.h"
 #include "valtext.h"
 
@@ -653,6 +656,7 @@ struct gen {
 	uint64_t next;
 	int light;    /* one property per record */
 	int plain;    /* only values every format stores: see plain_props */
+	int mg;	      /* profile "memorygraph": generate_mg.c makes the records */
 	case_fn make; /* a named case, or NULL for the random graph */
 	uint64_t mul[2], add[2];
 	struct tmpl t;
@@ -1197,11 +1201,13 @@ static int gen_open(struct gm_backend **out, const char *location, const struct 
 				g->light = 1;
 			} else if (vl == 5 && !memcmp(eq + 1, "plain", 5)) {
 				g->plain = 1;
+			} else if (vl == 11 && !memcmp(eq + 1, "memorygraph", 11)) {
+				g->mg = 1;
 			} else if (!(vl == 3 && !memcmp(eq + 1, "all", 3))) {
 				error = gm_error_set(
 					GM_EINVAL,
 					"generate: unknown profile '%.*s' (known: all, "
-					"light, plain)",
+					"light, plain, memorygraph)",
 					(int)vl, eq + 1);
 				goto fail;
 			}
@@ -1275,6 +1281,12 @@ static int gen_read_next(struct gm_backend *b, struct gm_record *rec, struct gm_
 
 	if (g->next >= g->nodes + g->rels)
 		return GM_ITEROVER;
+	if (g->mg) {
+		if ((error = gm__mg_gen_record(g->seed, g->nodes, g->rels, g->next, rec, a)) < 0)
+			return error;
+		b->progress_done = ++g->next;
+		return 0;
+	}
 	if ((error = g->make(g, &g->t, g->next)) < 0)
 		return error;
 	if (g->t.overflow)

@@ -21,7 +21,9 @@
 	X(graphml)                                                                                 \
 	X(cypher)                                                                                  \
 	X(generate)                                                                                \
-	X(sqlite)
+	X(sqlite)                                                                                  \
+	X(memorygraph)                                                                             \
+	X(mgjson)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,

@@ -647,7 +647,7 @@ static void test_errors(void **state)
 		 "generate: unknown parameter 'vertices' (known: nodes, edges, seed, profile, "
 		 "case)"},
 		{"generate:?profile=heavy", GM_EINVAL,
-		 "generate: unknown profile 'heavy' (known: all, light, plain)"},
+		 "generate: unknown profile 'heavy' (known: all, light, plain, memorygraph)"},
 		{"generate:?nodes", GM_EINVAL, "generate: expected key=value, got 'nodes'"},
 		{"generate:?case=nope", GM_EINVAL,
 		 "generate: unknown case 'nope' (known: empty, unicode, types, selfloops, "
