@@ -52,13 +52,13 @@ report() { # name input-path seconds
 }
 
 rm -f o.jsonl
-t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from g.jsonl --to o.jsonl")
+t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --no-sync --from g.jsonl --to o.jsonl")
 report "jsonl -> jsonl" g.jsonl "$t"
-t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from ga.jsonl --to o.jsonl")
+t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --no-sync --from ga.jsonl --to o.jsonl")
 report "jsonl -> jsonl (all types)" ga.jsonl "$t"
-t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from csv:g.csv --to o.jsonl")
+t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --no-sync --from csv:g.csv --to o.jsonl")
 report "csv -> jsonl" g.csv "$t"
-t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --from apoc:g.apoc.json --to o.jsonl")
+t=$(secs sh -c "rm -f o.jsonl; '$G' migrate --no-sync --from apoc:g.apoc.json --to o.jsonl")
 report "apoc -> jsonl" g.apoc.json "$t"
 
 # memory at 1 M and 4 M records: must not grow with the input

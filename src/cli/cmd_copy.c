@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "gmig/sys/backend.h"
+#include "io.h"
 #include "json.h"
 
 static const char *const on_error_choices[] = {"stop", "skip", NULL};
@@ -18,7 +19,7 @@ static const char *const on_error_choices[] = {"stop", "skip", NULL};
 struct copy_args {
 	const char *from, *to, *reject, *lossy;
 	uint64_t batch, max_errors;
-	int on_error, dry_run, progress, json, force;
+	int on_error, dry_run, progress, json, force, no_sync;
 };
 
 void cli_pad(FILE *out, const char *s, int width)
@@ -186,6 +187,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	o.reject_path = a->reject;
 	o.dry_run = a->dry_run;
 	o.force = a->force;
+	gm_io_set_fsync(!a->no_sync);
 	if (a->lossy && gm_lossy_parse(a->lossy, strlen(a->lossy), &o.lossy) < 0) {
 		fprintf(stderr, "gmig %s: --lossy: %s\n", verb, gm_error_last());
 		return USAGE_ERROR;
@@ -235,6 +237,8 @@ static void copy_opts(struct opt *t, struct copy_args *a)
 		{OPT_BOOL, "dry-run", 'n', &a->dry_run, NULL,
 		 "read and check everything, write nothing", NULL},
 		{OPT_BOOL, "force", 'f', &a->force, NULL, "replace an existing target file", NULL},
+		{OPT_BOOL, "no-sync", 0, &a->no_sync, NULL,
+		 "do not fsync output files before renaming them into place", NULL},
 		{OPT_BOOL, "progress", 0, &a->progress, NULL,
 		 "show progress on stderr even when it is not a terminal", NULL},
 		{OPT_BOOL, "json", 0, &a->json, NULL, "print the summary (and progress) as JSON",

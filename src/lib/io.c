@@ -383,6 +383,13 @@ int gm_file_head(const char *path, unsigned char *buf, size_t len, size_t *got)
 
 /* ---- output ---- */
 
+static int do_fsync = 1;
+
+void gm_io_set_fsync(int on)
+{
+	do_fsync = on;
+}
+
 #define MAX_TEMPS 64
 static char *volatile temps[MAX_TEMPS]; /* read by the signal path */
 
@@ -631,7 +638,7 @@ int gm_out_commit(struct gm_out *o)
 
 	if ((error = drain(o, 1)) < 0)
 		return error;
-	if (o->tmp) {
+	if (o->tmp && do_fsync) {
 		if (fsync(o->fd) < 0)
 			return io_error("sync", o->tmp);
 	}

@@ -69,6 +69,12 @@ void gm_out_free(struct gm_out *o);
 const char *gm_out_name(const struct gm_out *o);
 
 /**
+ * Whether gm_out_commit fsyncs before renaming (default 1). Process-wide, like
+ * pg_dump --no-sync: for benchmarks and throw-away outputs.
+ */
+void gm_io_set_fsync(int on);
+
+/**
  * Removes every temporary file still open (called from the CLI's signal
  * handler path on SIGINT/SIGTERM; async-signal-safe: only unlink()).
  */
