@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 # File throughput and memory. Generates N nodes + 5N relationships (N = 1 000 000 by
 # default; SCALE=0.1 for a quick run), then times, on one core:
-#   JSONL -> JSONL, CSV -> JSONL, APOC JSON Lines -> gmig JSONL
-# and prints MB/s of input and the ratio to `cat` of the same bytes (the limit), and
+#   JSONL -> JSONL, CSV -> JSONL, APOC JSON Lines -> gmig JSONL (profile "plain", which
+#   every format stores) and JSONL -> JSONL with every value type,
+# with --no-sync (an fsync of the output measures the disk, not gmig), and prints MB/s of input and the ratio to `cat` of the same bytes (the limit), and
 # peak RSS of JSONL -> JSONL at 1 M and at 4 M records (must not grow: ratio <= 1.2).
-# Target: >= 150 MB/s JSONL -> JSONL.   Usage: bench/files.sh [build-dir]
+# Target: >= 150 MB/s JSONL -> JSONL on one core.
+# Usage: bench/files.sh [build-dir]   (build with CMAKE_BUILD_TYPE=Release or RelWithDebInfo)
 set -eu
 cd "$(dirname "$0")/.."
 B=${1:-build}
