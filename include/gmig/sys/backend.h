@@ -43,6 +43,9 @@ struct gm_open_opts {
 	unsigned int flags; /* GM_OPEN_F_* */
 	unsigned int lossy; /* GM_LOSSY_*: from --lossy or the URI parameter lossy=...
 			       (the core takes it out of params); only for GM_CAP_LOSSY */
+	/* the URI scheme the backend was named by ("redis" for an alias), or NULL when
+	 * chosen by file name or content; set by the core, valid during open() */
+	const char *scheme;
 };
 
 #define GM_OPEN_F_OVERWRITE (1u << 0) /* an existing file target may be replaced */
@@ -121,13 +124,16 @@ struct gm_backend_ops {
 	 * Must not change the file; 0 when it cannot be opened.
 	 */
 	int (*probe_path)(const char *path);
+
+	/** Optional. Further URI schemes that name this backend, NULL-terminated. */
+	const char *const *aliases;
 };
 
 /* ---- registry ---- */
 
 /** The registered backends, NULL-terminated. */
 const struct gm_backend_ops *const *gm_backends(void);
-/** A backend by name; NULL when none. */
+/** A backend by name or alias; NULL when none. */
 const struct gm_backend_ops *gm_backend_find(const char *name, size_t len);
 
 /**
