@@ -406,7 +406,9 @@ static int decode_value(struct fdb *s, const redisReply *cell, struct exact *ex,
 		if (text_double(x, &v->u.f) < 0)
 			return bad(s, "a float is not a number");
 		/* 15 digits in the text; EXACT has the finite non-zero ones exactly */
-		if (v->u.f != 0 && isfinite(v->u.f) && depth <= EXACT_DEPTH && ex->list) {
+		/* (not by isfinite: DBL_MAX's 15 digits overflow to inf) */
+		if (v->u.f != 0 && !isnan(v->u.f) && !memchr(x->str, 'i', x->len) &&
+		    depth <= EXACT_DEPTH && ex->list) {
 			const redisReply *m = elem(elem(ex->list, ex->next), 1);
 			const redisReply *e = elem(elem(ex->list, ex->next + 1), 1);
 
@@ -811,8 +813,8 @@ static int describe(const struct gm_record *r, char *buf, size_t n)
 			(int)(r->key.len > 100 ? 100 : r->key.len), r->key.p ? r->key.p : "", pos);
 }
 
-/* Why FalkorDB cannot store v exactly, or NULL when it can. */
-static const char *unstorable(const struct gm_value *v)
+/* Why FalkorDB cannot store v exactly (or gmig cannot read it back), or NULL. */
+static const char *unstorable(const struct gm_value *v, int depth)
 {
 	int64_t y;
 	unsigned m, d;
@@ -823,8 +825,12 @@ static const char *unstorable(const struct gm_value *v)
 		return memchr(v->u.s.p, 0, v->u.s.len) ? "a String value with a NUL character"
 						       : NULL;
 	case GM_T_LIST:
+		/* hiredis 0.14 reads replies at most 7 arrays deep: a list in a list is the most */
+		if (depth >= 2)
+			return "a List value nested more than two deep (this build reads FalkorDB "
+			       "replies at most 7 arrays deep: hiredis 0.14)";
 		for (size_t i = 0; i < v->u.list.n; i++)
-			if ((why = unstorable(&v->u.list.v[i])))
+			if ((why = unstorable(&v->u.list.v[i], depth + 1)))
 				return why;
 		return NULL;
 	case GM_T_DATE:
@@ -874,12 +880,35 @@ static int check_record(struct fdb *s, const struct gm_record *r)
 				"(name another with ?key=NAME)",
 				who, s->key, s->where);
 		}
-		if ((why = unstorable(&r->props[k].val))) {
+		if ((why = unstorable(&r->props[k].val, 0))) {
 			describe(r, who, sizeof(who));
 			return gm_error_set(
 				GM_EUNSUPPORTED,
 				"%s has %s in property '%.*s', which falkordb cannot store", who,
 				why, (int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
+				r->props[k].key.p);
+		}
+	}
+	for (size_t l = 0; l < r->nlabels + (r->kind == GM_REL); l++) {
+		struct gm_str n = r->kind == GM_REL ? r->type : r->labels[l];
+
+		if (memchr(n.p, '`', n.len)) {
+			describe(r, who, sizeof(who));
+			return gm_error_set(GM_EUNSUPPORTED,
+					    "%s has the %s '%.*s' with a backtick, which falkordb "
+					    "cannot store (its Cypher has no escape for it)",
+					    who, r->kind == GM_REL ? "type" : "label",
+					    (int)(n.len > 100 ? 100 : n.len), n.p);
+		}
+	}
+	for (size_t k = 0; k < r->nprops; k++) {
+		if (memchr(r->props[k].key.p, '`', r->props[k].key.len)) {
+			describe(r, who, sizeof(who));
+			return gm_error_set(
+				GM_EUNSUPPORTED,
+				"%s has the property name '%.*s' with a backtick, which "
+				"falkordb cannot store (its Cypher has no escape for it)",
+				who, (int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
 				r->props[k].key.p);
 		}
 	}
