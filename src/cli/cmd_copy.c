@@ -211,7 +211,8 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr, "gmig %s: %s\n", verb, gm_error_last());
 	if (a->json)
 		summary_json(report, &st, rc, a->dry_run);
-	else if (st.source_backend && (error == 0 || st.nrows))
+	/* after a failure the table only helps where batches were committed (stores) */
+	else if (st.source_backend && (error == 0 || (st.target_txn && st.nrows)))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
 	if (error < 0 && st.source_backend && st.target_txn && st.nodes_written + st.rels_written)
 		fprintf(stderr,
