@@ -70,6 +70,13 @@ void *gm_realloc(void *p, size_t n);
 void gm_free(void *p);
 char *gm_strdup(const char *s);
 
+/**
+ * The URI (or a backend location such as "//user:pw@host/g") without its
+ * "user:password@" part, for messages and logs: uri itself when it has none,
+ * else buf (n bytes) holding the redacted copy.
+ */
+const char *gm_uri_redact(const char *uri, char *buf, size_t n);
+
 /* ---- copying a graph: export, import, migrate ---- */
 
 enum gm_on_error { GM_ON_ERROR_STOP = 0, GM_ON_ERROR_SKIP = 1 };

@@ -165,21 +165,6 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 	gm_buf_free(&b);
 }
 
-/* uri for messages: "scheme://user:password@host/..." loses "user:password@". */
-static const char *shown(const char *uri, char *buf, size_t n)
-{
-	const char *p = strstr(uri, "://"), *at, *slash;
-
-	if (!p)
-		return uri;
-	slash = strchr(p + 3, '/');
-	at = strchr(p + 3, '@');
-	if (!at || (slash && at > slash))
-		return uri;
-	snprintf(buf, n, "%.*s%s", (int)(p + 3 - uri), uri, at + 1);
-	return buf;
-}
-
 static int run_copy(const char *verb, const struct cmd_info *info, struct copy_args *a, int argc,
 		    const char **argv)
 {
@@ -234,11 +219,11 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr,
 			"gmig %s: the batches committed to '%s' before the failure stay there "
 			"(%llu records)\n",
-			verb, shown(a->to, uri, sizeof(uri)),
+			verb, gm_uri_redact(a->to, uri, sizeof(uri)),
 			(unsigned long long)(st.nodes_written + st.rels_written));
 	else if (error < 0 && st.source_backend)
 		fprintf(stderr, "gmig %s: nothing was written to '%s'\n", verb,
-			shown(a->to, uri, sizeof(uri)));
+			gm_uri_redact(a->to, uri, sizeof(uri)));
 	gm_copy_stats_free(&st);
 	return rc;
 }

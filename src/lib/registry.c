@@ -319,3 +319,17 @@ int gm_params_get(const char *params, const char *key, struct gm_str *val)
 	}
 	return 0;
 }
+
+const char *gm_uri_redact(const char *uri, char *buf, size_t n)
+{
+	const char *p = strstr(uri, "//"), *at, *slash;
+
+	if (!p)
+		return uri;
+	slash = strchr(p + 2, '/');
+	at = strchr(p + 2, '@');
+	if (!at || (slash && at > slash))
+		return uri;
+	snprintf(buf, n, "%.*s%s", (int)(p + 2 - uri), uri, at + 1);
+	return buf;
+}
