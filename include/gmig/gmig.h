@@ -158,6 +158,73 @@ struct gm_validate_report {
 int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report *rep);
 void gm_validate_report_free(struct gm_validate_report *rep);
 
+/* ---- comparing two graphs ---- */
+
+enum gm_diff_kind {
+	GM_DIFF_MISSING = 1, /* in the first graph (from), not in the second (to) */
+	GM_DIFF_EXTRA,	     /* in the second graph, not in the first */
+	GM_DIFF_CHANGED,     /* in both, with different content */
+	GM_DIFF_UNREADABLE   /* a record one side could not read (side says which) */
+};
+
+/** One differing field of a changed record. */
+struct gm_diff_field {
+	char *field;		   /* "labels", "type", "start", "end" or the property name */
+	int is_prop;		   /* field names a property */
+	char *from_json, *to_json; /* typed JSON of the two values; NULL when absent */
+};
+
+struct gm_diff {
+	enum gm_diff_kind kind;
+	int is_rel;
+	int side;  /* GM_DIFF_UNREADABLE: 0 from, 1 to */
+	char *key; /* node or relationship key; "(a)-[:T]->(b)" for a relationship without
+		      one; for GM_DIFF_UNREADABLE the reader's message */
+	struct gm_diff_field *fields; /* GM_DIFF_CHANGED: what differs */
+	size_t nfields;
+};
+
+/** Counts of one node label set (":A:B", "(no labels)") or relationship type ("[:T]"). */
+struct gm_verify_row {
+	char *name;
+	int is_rel;
+	uint64_t count[2]; /* from, to */
+};
+
+struct gm_verify_opts {
+	uint64_t sample;      /* 0: compare everything; N: only about N keys chosen by hash */
+	size_t max_diffs;     /* differences listed (0 = 100); all are counted */
+	unsigned bucket_bits; /* first-pass buckets = 2^bits (0 = 16); for tests */
+	uint64_t hold_limit;  /* records held in memory at once (0 = 200 000); for tests */
+};
+
+struct gm_verify_report {
+	int equal;		      /* 1 when no difference was found */
+	uint64_t nodes[2], rels[2];   /* records read from each side (unreadable included) */
+	uint64_t missing[2], extra[2], changed[2]; /* [0] nodes, [1] relationships */
+	uint64_t unreadable[2];	      /* per side */
+	int truncated;		      /* max_diffs reached before every differing bucket was
+					 compared: the counts above are lower bounds */
+	uint64_t differing_buckets;   /* first-pass buckets whose digests differ */
+	uint64_t sampled[2];	      /* --sample: records of each side compared */
+	unsigned passes;	      /* streaming passes over each side */
+	struct gm_verify_row *rows;   /* in order of first appearance */
+	size_t nrows;
+	struct gm_diff *diffs; /* the first max_diffs differences */
+	size_t ndiffs;
+	double seconds;
+};
+
+/**
+ * Compares the graphs at from_uri and to_uri exactly, in memory that does not
+ * grow with their size (see docs/verify.md for the method and the equality
+ * rules). Returns 0 when the comparison ran (rep->equal says the outcome), < 0
+ * when a side could not be read. Free rep with gm_verify_report_free.
+ */
+int gm_verify(const char *from_uri, const char *to_uri, const struct gm_verify_opts *o,
+	      struct gm_verify_report *rep);
+void gm_verify_report_free(struct gm_verify_report *rep);
+
 /** Set by a signal handler: running copies stop with GM_EINTR at the next record. */
 extern volatile int gm_interrupted;
 
