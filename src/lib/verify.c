@@ -60,6 +60,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,8 +77,8 @@
 #define FILTER_BITS 16
 
 struct digest {
-	uint64_t n[2];
-	uint64_t lo, hi; /* sum(first side) - sum(second side), per 64-bit half */
+	uint64_t n;	 /* records */
+	uint64_t lo, hi; /* sum of content hashes, per 64-bit half, modulo 2^64 */
 };
 
 struct held {
@@ -89,8 +90,34 @@ struct held {
 
 enum pass_mode { P_DIGEST, P_REFINE, P_COLLECT, P_SAMPLE };
 
-struct vrow_slot {
-	size_t idx; /* into rep->rows; (size_t)-1 empty */
+/* Counts by label set / type: rows plus an open-addressing index. */
+struct rowtab {
+	struct gm_verify_row *rows;
+	size_t n;
+	size_t *slots, nslots;
+};
+
+struct unreadable {
+	char *text;
+	int is_rel;
+};
+
+struct verifier;
+
+/* What one side's stream owns: the two sides are read by two threads. */
+struct side {
+	struct verifier *v;
+	int idx;
+	struct gm_arena *read_arena, *hold;
+	struct gm_buf enc, tmp;
+	struct digest *dig;
+	struct rowtab rows;
+	struct unreadable *bad; /* the first max_diffs unreadable records */
+	size_t nbad;
+	struct held *held;
+	size_t nheld, capheld, live_bytes;
+	int error;
+	char message[1024];
 };
 
 struct verifier {
@@ -99,25 +126,16 @@ struct verifier {
 	const char *uri[2];
 	size_t max_diffs;
 	uint64_t hold_limit;
-	struct gm_arena *read_arena;
-	struct gm_arena *hold[2];
-	struct gm_buf enc, tmp;
+	struct side side[2];
 	enum pass_mode mode;
-	/* digests of the current pass */
-	struct digest *dig;
-	size_t ndig;
+	size_t ndig; /* digests of the current pass, per side */
 	/* regions: sorted low-`rbits` values of id.low64 (after the first pass) */
 	uint64_t *rv, *rc; /* rc: records (both sides) in each region */
 	size_t rn;
 	unsigned rbits, rshift; /* rshift: sub-region bits of a refine pass */
 	uint8_t filter[(1u << FILTER_BITS) / 8];
-	size_t c0, c1; /* P_COLLECT: regions [c0, c1) */
-	/* held records */
-	struct held *held[2];
-	size_t nheld[2], capheld[2];
-	size_t live_bytes[2];
-	/* rows by name */
-	size_t *slots, nslots;
+	size_t c0, c1;	    /* P_COLLECT: regions [c0, c1) */
+	struct rowtab rows; /* both sides' counts (rows live in rep) */
 };
 
 /* ---- canonical encoding ---- */
@@ -301,73 +319,123 @@ static size_t hash_name(const char *p, size_t n, int is_rel)
 	return (size_t)XXH3_64bits_withSeed(p, n, (XXH64_hash_t)is_rel);
 }
 
-static int row_count(struct verifier *v, const struct gm_record *r, int side)
+static int rowtab_add(struct rowtab *t, const char *name, size_t len, int is_rel, int side,
+		      uint64_t count)
 {
-	struct gm_verify_report *rep = v->rep;
-	struct gm_buf *b = &v->tmp;
-	int is_rel = r->kind == GM_REL;
 	size_t h, i;
 
-	gm_buf_clear(b);
-	if (is_rel) {
-		gm_buf_puts(b, "[:");
-		gm_buf_put(b, r->type.p, r->type.len);
-		gm_buf_putc(b, ']');
-	} else if (!r->nlabels) {
-		gm_buf_puts(b, "(no labels)");
-	} else {
-		for (i = 0; i < r->nlabels; i++) {
-			gm_buf_putc(b, ':');
-			gm_buf_put(b, r->labels[i].p, r->labels[i].len);
-		}
-	}
-	if (b->oom)
-		return GM_ENOMEM;
-	if (rep->nrows * 2 >= v->nslots) {
-		size_t ns = v->nslots ? v->nslots * 2 : 64;
+	if (t->n * 2 >= t->nslots) {
+		size_t ns = t->nslots ? t->nslots * 2 : 64;
 		size_t *slots = gm_malloc(ns * sizeof(size_t));
-		struct gm_verify_row *rows = gm_realloc(rep->rows, (ns / 2 + 1) * sizeof(*rows));
+		struct gm_verify_row *rows = gm_realloc(t->rows, (ns / 2 + 1) * sizeof(*rows));
 
 		if (rows)
-			rep->rows = rows;
+			t->rows = rows;
 		if (!slots || !rows) {
 			gm_free(slots);
 			return GM_ENOMEM;
 		}
 		for (i = 0; i < ns; i++)
 			slots[i] = (size_t)-1;
-		for (size_t k = 0; k < rep->nrows; k++) {
-			h = hash_name(rep->rows[k].name, strlen(rep->rows[k].name),
-				      rep->rows[k].is_rel);
+		for (size_t k = 0; k < t->n; k++) {
+			h = hash_name(t->rows[k].name, strlen(t->rows[k].name), t->rows[k].is_rel);
 			for (i = h & (ns - 1); slots[i] != (size_t)-1; i = (i + 1) & (ns - 1))
 				;
 			slots[i] = k;
 		}
-		gm_free(v->slots);
-		v->slots = slots;
-		v->nslots = ns;
+		gm_free(t->slots);
+		t->slots = slots;
+		t->nslots = ns;
 	}
-	h = hash_name(b->p, b->len, is_rel);
-	for (i = h & (v->nslots - 1); v->slots[i] != (size_t)-1; i = (i + 1) & (v->nslots - 1)) {
-		struct gm_verify_row *row = &rep->rows[v->slots[i]];
+	h = hash_name(name, len, is_rel);
+	for (i = h & (t->nslots - 1); t->slots[i] != (size_t)-1; i = (i + 1) & (t->nslots - 1)) {
+		struct gm_verify_row *row = &t->rows[t->slots[i]];
 
-		if (row->is_rel == is_rel && !strcmp(row->name, b->p) &&
-		    strlen(row->name) == b->len) {
-			row->count[side]++;
+		if (row->is_rel == is_rel && strlen(row->name) == len &&
+		    !memcmp(row->name, name, len)) {
+			row->count[side] += count;
 			return 0;
 		}
 	}
 	{
-		struct gm_verify_row *row = &rep->rows[rep->nrows];
+		struct gm_verify_row *row = &t->rows[t->n];
 
 		memset(row, 0, sizeof(*row));
-		if (!(row->name = gm_malloc(b->len + 1)))
+		if (!(row->name = gm_malloc(len + 1)))
 			return GM_ENOMEM;
-		memcpy(row->name, b->p, b->len + 1);
+		memcpy(row->name, name, len);
+		row->name[len] = '\0';
 		row->is_rel = is_rel;
-		row->count[side] = 1;
-		v->slots[i] = rep->nrows++;
+		row->count[side] = count;
+		t->slots[i] = t->n++;
 	}
+	return 0;
+}
+
+static void rowtab_free(struct rowtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		gm_free(t->rows[i].name);
+	gm_free(t->rows);
+	gm_free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+static int row_count(struct side *sd, const struct gm_record *r)
+{
+	struct gm_buf *b = &sd->tmp;
+
+	gm_buf_clear(b);
+	if (r->kind == GM_REL) {
+		gm_buf_puts(b, "[:");
+		gm_buf_put(b, r->type.p, r->type.len);
+		gm_buf_putc(b, ']');
+	} else if (!r->nlabels) {
+		gm_buf_puts(b, "(no labels)");
+	} else {
+		for (size_t i = 0; i < r->nlabels; i++) {
+			gm_buf_putc(b, ':');
+			gm_buf_put(b, r->labels[i].p, r->labels[i].len);
+		}
+	}
+	if (b->oom)
+		return GM_ENOMEM;
+	return rowtab_add(&sd->rows, b->p, b->len, r->kind == GM_REL, sd->idx, 1);
+}
+
+static struct gm_diff *new_diff(struct verifier *v, enum gm_diff_kind kind, int is_rel, int side);
+static int listed_full(const struct verifier *v);
+
+/* Merges both sides' counts and unreadable records into the report (after a first pass). */
+static int merge_sides(struct verifier *v)
+{
+	struct gm_verify_report *rep = v->rep;
+	int error;
+
+	for (int s = 0; s < 2; s++) {
+		struct rowtab *t = &v->side[s].rows;
+
+		for (size_t i = 0; i < t->n; i++)
+			if ((error = rowtab_add(&v->rows, t->rows[i].name, strlen(t->rows[i].name),
+						t->rows[i].is_rel, s, t->rows[i].count[s])) < 0)
+				return error;
+	}
+	rep->rows = v->rows.rows;
+	rep->nrows = v->rows.n;
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < v->side[s].nbad; i++) {
+			struct gm_diff *d;
+
+			if (listed_full(v))
+				break;
+			if (!(d = new_diff(v, GM_DIFF_UNREADABLE, v->side[s].bad[i].is_rel, s)))
+				return GM_ENOMEM;
+			d->key = v->side[s].bad[i].text;
+			v->side[s].bad[i].text = NULL;
+		}
+	for (int s = 0; s < 2; s++)
+		if (rep->unreadable[s])
+			rep->equal = 0;
 	return 0;
 }
 
@@ -585,8 +653,8 @@ static int same_id(const struct held *a, const struct held *b)
  */
 static int compare_held(struct verifier *v)
 {
-	struct held *A = v->held[0], *B = v->held[1];
-	size_t na = v->nheld[0], nb = v->nheld[1], i = 0, j = 0;
+	struct held *A = v->side[0].held, *B = v->side[1].held;
+	size_t na = v->side[0].nheld, nb = v->side[1].nheld, i = 0, j = 0;
 	int error;
 
 	qsort(A, na, sizeof(*A), cmp_held);
@@ -649,50 +717,57 @@ static int compare_held(struct verifier *v)
 
 /* ---- holding records ---- */
 
-static int hold(struct verifier *v, int side, const struct gm_record *r, XXH128_hash_t id,
-		XXH128_hash_t content, struct held *into)
+static int hold(struct side *sd, const struct gm_record *r, XXH128_hash_t id, XXH128_hash_t content,
+		struct held *into)
 {
-	struct gm_arena *a = v->hold[side];
-	size_t before = gm_arena_used(a);
+	size_t before = gm_arena_used(sd->hold);
 	struct held h;
 	int error;
 
 	memset(&h, 0, sizeof(h));
 	h.id = id;
 	h.content = content;
-	h.side = side;
-	if ((error = gm_record_copy(&h.rec, r, a)) < 0)
+	h.side = sd->idx;
+	if ((error = gm_record_copy(&h.rec, r, sd->hold)) < 0)
 		return error;
-	h.bytes = gm_arena_used(a) - before;
+	h.bytes = gm_arena_used(sd->hold) - before;
 	if (!into) {
-		if (v->nheld[side] == v->capheld[side]) {
-			size_t nc = v->capheld[side] ? v->capheld[side] * 2 : 1024;
-			struct held *n = gm_realloc(v->held[side], nc * sizeof(*n));
+		if (sd->nheld == sd->capheld) {
+			size_t nc = sd->capheld ? sd->capheld * 2 : 1024;
+			struct held *n = gm_realloc(sd->held, nc * sizeof(*n));
 
 			if (!n)
 				return GM_ENOMEM;
-			v->held[side] = n;
-			v->capheld[side] = nc;
+			sd->held = n;
+			sd->capheld = nc;
 		}
-		into = &v->held[side][v->nheld[side]++];
+		into = &sd->held[sd->nheld++];
 	} else {
-		v->live_bytes[side] -= into->bytes;
+		sd->live_bytes -= into->bytes;
 	}
 	*into = h;
-	v->live_bytes[side] += h.bytes;
+	sd->live_bytes += h.bytes;
 	return 0;
 }
 
 static void clear_held(struct verifier *v)
 {
 	for (int s = 0; s < 2; s++) {
-		v->nheld[s] = 0;
-		v->live_bytes[s] = 0;
-		gm_arena_reset(v->hold[s]);
+		v->side[s].nheld = 0;
+		v->side[s].live_bytes = 0;
+		gm_arena_reset(v->side[s].hold);
 	}
 }
 
 /* Sample: a max-heap on id.low64 of the N smallest. */
+static void swap_held(struct held *a, struct held *b)
+{
+	struct held t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
 static void sift_down(struct held *h, size_t n, size_t i)
 {
 	for (;;) {
@@ -704,9 +779,7 @@ static void sift_down(struct held *h, size_t n, size_t i)
 			m = r;
 		if (m == i)
 			return;
-		struct held t = h[i];
-		h[i] = h[m];
-		h[m] = t;
+		swap_held(&h[i], &h[m]);
 		i = m;
 	}
 }
@@ -718,125 +791,132 @@ static void sift_up(struct held *h, size_t i)
 
 		if (h[p].id.low64 >= h[i].id.low64)
 			return;
-		struct held t = h[i];
-		h[i] = h[p];
-		h[p] = t;
+		swap_held(&h[i], &h[p]);
 		i = p;
 	}
 }
 
-/* Copies the live sampled records of side into a fresh arena (the heap left garbage). */
-static int compact(struct verifier *v, int side)
+/* Copies the live sampled records into a fresh arena (replaced ones left garbage). */
+static int compact(struct side *sd)
 {
 	struct gm_arena *na;
 	int error;
 
 	if ((error = gm_arena_new(&na)) < 0)
 		return error;
-	for (size_t i = 0; i < v->nheld[side]; i++) {
+	for (size_t i = 0; i < sd->nheld; i++) {
 		struct gm_record r;
 
-		if ((error = gm_record_copy(&r, &v->held[side][i].rec, na)) < 0) {
+		if ((error = gm_record_copy(&r, &sd->held[i].rec, na)) < 0) {
 			gm_arena_free(na);
 			return error;
 		}
-		v->held[side][i].rec = r;
+		sd->held[i].rec = r;
 	}
-	gm_arena_free(v->hold[side]);
-	v->hold[side] = na;
+	gm_arena_free(sd->hold);
+	sd->hold = na;
 	return 0;
 }
 
-static int sample_add(struct verifier *v, int side, const struct gm_record *r, XXH128_hash_t id,
+static int sample_add(struct side *sd, const struct gm_record *r, XXH128_hash_t id,
 		      XXH128_hash_t content)
 {
-	size_t n = v->nheld[side];
+	size_t n = sd->nheld;
 	int error;
 
-	if (n < v->o->sample) {
-		if ((error = hold(v, side, r, id, content, NULL)) < 0)
+	if (n < sd->v->o->sample) {
+		if ((error = hold(sd, r, id, content, NULL)) < 0)
 			return error;
-		sift_up(v->held[side], n);
+		sift_up(sd->held, n);
 		return 0;
 	}
-	if (id.low64 >= v->held[side][0].id.low64)
+	if (id.low64 >= sd->held[0].id.low64)
 		return 0;
-	if ((error = hold(v, side, r, id, content, &v->held[side][0])) < 0)
+	if ((error = hold(sd, r, id, content, &sd->held[0])) < 0)
 		return error;
-	sift_down(v->held[side], n, 0);
-	if (gm_arena_used(v->hold[side]) > 2 * v->live_bytes[side] + (4u << 20))
-		return compact(v, side);
+	sift_down(sd->held, n, 0);
+	if (gm_arena_used(sd->hold) > 2 * sd->live_bytes + (4u << 20))
+		return compact(sd);
 	return 0;
 }
 
 /* ---- streaming ---- */
 
-static int on_record(struct verifier *v, int side, struct gm_record *r)
+static void digest_add(struct digest *d, XXH128_hash_t content)
 {
+	d->n++;
+	d->lo += content.low64;
+	d->hi += content.high64;
+}
+
+static int on_record(struct side *sd, struct gm_record *r)
+{
+	struct verifier *v = sd->v;
 	XXH128_hash_t id, content;
 	int error;
 	size_t k;
 
-	if ((error = encode(&v->enc, r)) < 0)
+	if ((error = encode(&sd->enc, r)) < 0)
 		return error;
-	content = XXH3_128bits(v->enc.p, v->enc.len);
+	content = XXH3_128bits(sd->enc.p, sd->enc.len);
 	if (r->key.p)
 		id = XXH3_128bits_withSeed(r->key.p, r->key.len, r->kind == GM_NODE ? 1 : 2);
 	else
-		id = XXH3_128bits_withSeed(v->enc.p, v->enc.len, 3);
+		id = XXH3_128bits_withSeed(sd->enc.p, sd->enc.len, 3);
 	switch (v->mode) {
-	case P_DIGEST: {
-		struct digest *d = &v->dig[id.low64 & (v->ndig - 1)];
-
-		if ((error = row_count(v, r, side)) < 0)
+	case P_DIGEST:
+		if ((error = row_count(sd, r)) < 0)
 			return error;
-		d->n[side]++;
-		if (side == 0) {
-			d->lo += content.low64;
-			d->hi += content.high64;
-		} else {
-			d->lo -= content.low64;
-			d->hi -= content.high64;
-		}
+		digest_add(&sd->dig[id.low64 & (v->ndig - 1)], content);
 		return 0;
-	}
-	case P_REFINE: {
-		struct digest *d;
-
+	case P_REFINE:
 		if ((k = region_find(v, id.low64)) == (size_t)-1)
 			return 0;
-		d = &v->dig[(k << v->rshift) |
-			    ((v->rbits >= 64 ? 0 : id.low64 >> v->rbits) & low_mask(v->rshift))];
-		d->n[side]++;
-		if (side == 0) {
-			d->lo += content.low64;
-			d->hi += content.high64;
-		} else {
-			d->lo -= content.low64;
-			d->hi -= content.high64;
-		}
+		digest_add(
+			&sd->dig[(k << v->rshift) | ((v->rbits >= 64 ? 0 : id.low64 >> v->rbits) &
+						     low_mask(v->rshift))],
+			content);
 		return 0;
-	}
 	case P_COLLECT:
 		if ((k = region_find(v, id.low64)) == (size_t)-1 || k < v->c0 || k >= v->c1)
 			return 0;
-		return hold(v, side, r, id, content, NULL);
+		return hold(sd, r, id, content, NULL);
 	case P_SAMPLE:
-		if ((error = row_count(v, r, side)) < 0)
+		if ((error = row_count(sd, r)) < 0)
 			return error;
-		return sample_add(v, side, r, id, content);
+		return sample_add(sd, r, id, content);
 	}
 	return 0;
 }
 
-static int stream(struct verifier *v, int side)
+static int note_unreadable(struct side *sd, const struct gm_record *r)
 {
+	struct unreadable *u;
+
+	sd->v->rep->unreadable[sd->idx]++;
+	if (sd->nbad >= sd->v->max_diffs)
+		return 0;
+	if (!(u = gm_realloc(sd->bad, (sd->nbad + 1) * sizeof(*u))))
+		return GM_ENOMEM;
+	sd->bad = u;
+	u += sd->nbad;
+	u->is_rel = r->kind == GM_REL;
+	if (!(u->text = gm_strdup(gm_error_last())))
+		return GM_ENOMEM;
+	sd->nbad++;
+	return 0;
+}
+
+static int stream(struct side *sd)
+{
+	struct verifier *v = sd->v;
 	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
 	struct gm_backend *src = NULL;
+	const char *uri = v->uri[sd->idx];
 	int first = v->mode == P_DIGEST || v->mode == P_SAMPLE;
 	int error;
 
-	if ((error = gm_backend_open(&src, v->uri[side], &ro)) < 0)
+	if ((error = gm_backend_open(&src, uri, &ro)) < 0)
 		return error;
 	for (;;) {
 		struct gm_record r;
@@ -846,72 +926,92 @@ static int stream(struct verifier *v, int side)
 			break;
 		}
 		memset(&r, 0, sizeof(r));
-		gm_arena_reset(v->read_arena);
-		error = src->ops->read_next(src, &r, v->read_arena);
+		gm_arena_reset(sd->read_arena);
+		error = src->ops->read_next(src, &r, sd->read_arena);
 		if (error == GM_ITEROVER) {
 			error = 0;
 			break;
 		}
 		if (error == 0 && r.kind == GM_NODE && !r.key.p)
-			error = gm_error_set(GM_EDATA, "'%s': node without a key (line %llu)",
-					     v->uri[side], (unsigned long long)r.line);
+			error = gm_error_set(GM_EDATA, "'%s': node without a key (line %llu)", uri,
+					     (unsigned long long)r.line);
 		if (error == 0 && r.kind != GM_NODE && r.kind != GM_REL)
 			error = gm_error_set(GM_EDATA, "'%s': record of unknown kind (line %llu)",
-					     v->uri[side], (unsigned long long)r.line);
+					     uri, (unsigned long long)r.line);
 		if (error == 0 && (error = gm_record_canonicalize(&r)) < 0) {
 			char why[512];
 
 			snprintf(why, sizeof(why), "%s", gm_error_last());
-			error = gm_error_set(
-				error, "'%s': invalid %s '%.*s' (line %llu): %s", v->uri[side],
-				r.kind == GM_NODE ? "node" : "relationship", (int)r.key.len,
-				r.key.p ? r.key.p : "", (unsigned long long)r.line, why);
+			error = gm_error_set(error, "'%s': invalid %s '%.*s' (line %llu): %s", uri,
+					     r.kind == GM_NODE ? "node" : "relationship",
+					     (int)r.key.len, r.key.p ? r.key.p : "",
+					     (unsigned long long)r.line, why);
 		}
 		if (first && r.kind == GM_NODE)
-			v->rep->nodes[side]++;
+			v->rep->nodes[sd->idx]++;
 		else if (first && r.kind == GM_REL)
-			v->rep->rels[side]++;
+			v->rep->rels[sd->idx]++;
 		if (error == GM_EDATA) {
-			if (first) {
-				struct gm_diff *d;
-
-				v->rep->unreadable[side]++;
-				v->rep->equal = 0;
-				if (!listed_full(v)) {
-					if (!(d = new_diff(v, GM_DIFF_UNREADABLE, r.kind == GM_REL,
-							   side)) ||
-					    !(d->key = gm_strdup(gm_error_last()))) {
-						error = GM_ENOMEM;
-						break;
-					}
-				}
-			}
+			if (first && (error = note_unreadable(sd, &r)) < 0)
+				break;
 			continue;
 		}
 		if (error < 0)
 			break;
-		if ((error = on_record(v, side, &r)) < 0)
+		if ((error = on_record(sd, &r)) < 0)
 			break;
 	}
 	gm_backend_close(src);
 	return error;
 }
 
+static void *stream_thread(void *arg)
+{
+	struct side *sd = arg;
+
+	sd->error = stream(sd);
+	if (sd->error < 0)
+		snprintf(sd->message, sizeof(sd->message), "%s", gm_error_last());
+	return NULL;
+}
+
+/* Streams both sides, the second in a thread of its own when one can be made. */
 static int run_pass(struct verifier *v, enum pass_mode mode)
 {
-	int error;
+	pthread_t t;
+	int threaded;
 
 	v->mode = mode;
-	for (int side = 0; side < 2; side++)
-		if ((error = stream(v, side)) < 0)
-			return error;
+	threaded = pthread_create(&t, NULL, stream_thread, &v->side[1]) == 0;
+	stream_thread(&v->side[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		stream_thread(&v->side[1]);
+	for (int s = 0; s < 2; s++)
+		if (v->side[s].error < 0)
+			return gm_error_set(v->side[s].error, "%s", v->side[s].message);
 	v->rep->passes++;
 	return 0;
 }
 
-static int differs(const struct digest *d)
+static int differs(const struct verifier *v, size_t i)
 {
-	return d->n[0] != d->n[1] || d->lo || d->hi;
+	const struct digest *a = &v->side[0].dig[i], *b = &v->side[1].dig[i];
+
+	return a->n != b->n || a->lo != b->lo || a->hi != b->hi;
+}
+
+/* (Re)allocates both sides' digests: n each, zeroed. */
+static int new_digests(struct verifier *v, size_t n)
+{
+	v->ndig = n;
+	for (int s = 0; s < 2; s++) {
+		gm_free(v->side[s].dig);
+		if (!(v->side[s].dig = gm_calloc(n, sizeof(struct digest))))
+			return GM_ENOMEM;
+	}
+	return 0;
 }
 
 struct region {
@@ -935,7 +1035,7 @@ static int select_regions(struct verifier *v, unsigned shift, uint64_t *records)
 
 	*records = 0;
 	for (size_t i = 0; i < v->ndig; i++)
-		n += differs(&v->dig[i]);
+		n += differs(v, i);
 	reg = gm_malloc((n ? n : 1) * sizeof(*reg));
 	nv = gm_malloc((n ? n : 1) * sizeof(uint64_t));
 	nc = gm_malloc((n ? n : 1) * sizeof(uint64_t));
@@ -946,9 +1046,9 @@ static int select_regions(struct verifier *v, unsigned shift, uint64_t *records)
 		return GM_ENOMEM;
 	}
 	for (size_t i = 0; i < v->ndig; i++) {
-		if (!differs(&v->dig[i]))
+		if (!differs(v, i))
 			continue;
-		reg[k].n = v->dig[i].n[0] + v->dig[i].n[1];
+		reg[k].n = v->side[0].dig[i].n + v->side[1].dig[i].n;
 		*records += reg[k].n;
 		if (v->mode == P_DIGEST)
 			reg[k].val = i;
@@ -981,10 +1081,8 @@ static int full_compare(struct verifier *v)
 
 	if (bits > 20)
 		bits = 20;
-	v->ndig = (size_t)1 << bits;
-	if (!(v->dig = gm_calloc(v->ndig, sizeof(*v->dig))))
-		return GM_ENOMEM;
-	if ((error = run_pass(v, P_DIGEST)) < 0)
+	if ((error = new_digests(v, (size_t)1 << bits)) < 0 ||
+	    (error = run_pass(v, P_DIGEST)) < 0 || (error = merge_sides(v)) < 0)
 		return error;
 	v->rbits = 0;
 	if ((error = select_regions(v, bits, &records)) < 0)
@@ -996,14 +1094,10 @@ static int full_compare(struct verifier *v)
 
 		while (shift < 64 - v->rbits && (v->rn << (shift + 1)) <= REFINE_SLOTS)
 			shift++;
-		gm_free(v->dig);
-		v->ndig = v->rn << shift;
-		if (!(v->dig = gm_calloc(v->ndig, sizeof(*v->dig))))
-			return GM_ENOMEM;
 		v->rshift = shift;
-		if ((error = run_pass(v, P_REFINE)) < 0)
-			return error;
-		if ((error = select_regions(v, shift, &records)) < 0)
+		if ((error = new_digests(v, v->rn << shift)) < 0 ||
+		    (error = run_pass(v, P_REFINE)) < 0 ||
+		    (error = select_regions(v, shift, &records)) < 0)
 			return error;
 	}
 	/* compare: one pass per group of regions whose records fit (at least one region) */
@@ -1032,18 +1126,22 @@ static int sample_compare(struct verifier *v)
 	uint64_t t = UINT64_MAX;
 	int error;
 
-	if ((error = run_pass(v, P_SAMPLE)) < 0)
+	if ((error = run_pass(v, P_SAMPLE)) < 0 || (error = merge_sides(v)) < 0)
 		return error;
-	for (int s = 0; s < 2; s++)
-		if (v->nheld[s] >= v->o->sample && v->nheld[s] && v->held[s][0].id.low64 < t)
-			t = v->held[s][0].id.low64;
 	for (int s = 0; s < 2; s++) {
+		struct side *sd = &v->side[s];
+
+		if (sd->nheld >= v->o->sample && sd->nheld && sd->held[0].id.low64 < t)
+			t = sd->held[0].id.low64;
+	}
+	for (int s = 0; s < 2; s++) {
+		struct side *sd = &v->side[s];
 		size_t k = 0;
 
-		for (size_t i = 0; i < v->nheld[s]; i++)
-			if (v->held[s][i].id.low64 <= t)
-				v->held[s][k++] = v->held[s][i];
-		v->nheld[s] = k;
+		for (size_t i = 0; i < sd->nheld; i++)
+			if (sd->held[i].id.low64 <= t)
+				sd->held[k++] = sd->held[i];
+		sd->nheld = k;
 		v->rep->sampled[s] = k;
 	}
 	return compare_held(v);
@@ -1080,24 +1178,37 @@ int gm_verify(const char *from_uri, const char *to_uri, const struct gm_verify_o
 	rep->equal = 1;
 	if ((error = check_uri(from_uri)) < 0 || (error = check_uri(to_uri)) < 0)
 		goto done;
-	if ((error = gm_arena_new(&v.read_arena)) < 0 || (error = gm_arena_new(&v.hold[0])) < 0 ||
-	    (error = gm_arena_new(&v.hold[1])) < 0)
-		goto done;
+	for (int s = 0; s < 2; s++) {
+		v.side[s].v = &v;
+		v.side[s].idx = s;
+		if ((error = gm_arena_new(&v.side[s].read_arena)) < 0 ||
+		    (error = gm_arena_new(&v.side[s].hold)) < 0)
+			goto done;
+	}
 	error = o->sample ? sample_compare(&v) : full_compare(&v);
 done:
 	if (error < 0)
 		rep->equal = 0;
-	gm_arena_free(v.read_arena);
-	gm_arena_free(v.hold[0]);
-	gm_arena_free(v.hold[1]);
-	gm_free(v.held[0]);
-	gm_free(v.held[1]);
-	gm_free(v.dig);
+	/* the rows belong to the report now */
+	gm_free(v.rows.slots);
+	for (int s = 0; s < 2; s++) {
+		struct side *sd = &v.side[s];
+
+		gm_arena_free(sd->read_arena);
+		gm_arena_free(sd->hold);
+		gm_free(sd->held);
+		gm_free(sd->dig);
+		rowtab_free(&sd->rows);
+		for (size_t i = 0; i < sd->nbad; i++)
+			gm_free(sd->bad[i].text);
+		gm_free(sd->bad);
+		gm_buf_free(&sd->enc);
+		gm_buf_free(&sd->tmp);
+	}
+	if (!rep->rows) /* merge_sides did not run */
+		rowtab_free(&v.rows);
 	gm_free(v.rv);
 	gm_free(v.rc);
-	gm_free(v.slots);
-	gm_buf_free(&v.enc);
-	gm_buf_free(&v.tmp);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return error;
