@@ -657,12 +657,14 @@ static int compare_held(struct verifier *v)
 	size_t na = v->side[0].nheld, nb = v->side[1].nheld, i = 0, j = 0;
 	int error;
 
-	qsort(A, na, sizeof(*A), cmp_held);
-	qsort(B, nb, sizeof(*B), cmp_held);
+	if (na)
+		qsort(A, na, sizeof(*A), cmp_held);
+	if (nb)
+		qsort(B, nb, sizeof(*B), cmp_held);
 	while (i < na || j < nb) {
 		size_t ie = i, je = j, a, b;
 		const struct held *key;
-		/* leftovers after exact matches, as index lists within the group */
+		/* records left after the exact matches */
 		size_t la = 0, lb = 0, ka, kb;
 
 		if (i < na && (j == nb || cmp_held(&A[i], &B[j]) <= 0))
