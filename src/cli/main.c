@@ -40,7 +40,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
-		"\nexit status: 0 ok, 1 problems found (validate) or different (verify), 2 error, 129 usage error\n"
+		"\nexit status: 0 ok, 1 problems found (validate) or different (verify), 2 error, "
+		"129 usage error\n"
 		"documentation: docs/ in the source tree; gmig formats lists the URI schemes\n");
 }
 
