@@ -352,68 +352,6 @@ static int parse_int(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
-/*
- * Clinger's fast path: at most 15 significant digits and a decimal exponent
- * within +-22 give two exact doubles, and one IEEE multiplication or division
- * of exact operands is correctly rounded, so the result equals strtod's.
- * Returns -1 when the text needs the general conversion.
- */
-static int fast_double(const char *s, size_t n, double *out)
-{
-	static const double p10[23] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
-				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-	uint64_t m = 0;
-	int nd = 0, e = 0, neg = 0, frac = 0;
-	size_t i = 0;
-	double d;
-
-	if (i < n && s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	for (; i < n; i++) {
-		unsigned dg = (unsigned)(s[i] - '0');
-
-		if (s[i] == '.') {
-			frac = 1;
-			continue;
-		}
-		if (dg > 9)
-			break;
-		if (frac)
-			e--;
-		if (!m && !dg)
-			continue;
-		if (++nd > 15)
-			return -1;
-		m = m * 10 + dg;
-	}
-	if (i < n) { /* exponent (the grammar was checked by the parser) */
-		int es = 1, x = 0;
-
-		i++;
-		if (s[i] == '+' || s[i] == '-')
-			es = s[i++] == '-' ? -1 : 1;
-		for (; i < n; i++) {
-			if (x > 1000)
-				return -1;
-			x = x * 10 + (s[i] - '0');
-		}
-		e += es * x;
-	}
-	if (!m) {
-		*out = neg ? -0.0 : 0.0;
-		return 0;
-	}
-	if (e < -22 || e > 22)
-		return -1;
-	d = (double)m;
-	d = e < 0 ? d / p10[-e] : d * p10[e];
-	*out = neg ? -d : d;
-	return 0;
-}
-
 static int number_value(struct ctx *c, const struct gm_json_token *t, struct gm_value *out)
 {
 	if (t->is_int) {
@@ -424,7 +362,7 @@ static int number_value(struct ctx *c, const struct gm_json_token *t, struct gm_
 		return 0;
 	}
 	out->type = GM_T_FLOAT;
-	if (fast_double(t->text, t->len, &out->u.f) == 0)
+	if (gm__dec_parse(t->text, t->len, &out->u.f) == 0)
 		return 0;
 	if (gm_parse_double(t->text, t->len, &out->u.f) < 0)
 		return bad_here(c, t);

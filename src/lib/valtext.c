@@ -523,6 +523,8 @@ static int scan_double(struct sc *s, double *out)
 	}
 	if (i != n)
 		return fail(s, "unexpected '%c' at offset %zu", p[i], i);
+	if (gm__dec_parse(p, n, out) == 0)
+		return 0;
 	if (n >= sizeof(small) && !(tmp = gm_malloc(n + 1))) {
 		s->oom = 1;
 		return fail(s, "out of memory");
@@ -579,6 +581,196 @@ static int short_decimal(double d, char *digits, int *nd, int *exp10)
 	}
 	return 0;
 }
+
+/*
+ * Exact decimal <-> binary steps in x87 extended precision (64-bit significand),
+ * where it exists. Every integer below 2^64 and every 10^k with k <= 27
+ * (5^27 < 2^64) is exact there, so m * 10^k and m / 10^k are ONE correctly
+ * rounded operation. Rounding that again to a double (53 bits) gives the
+ * correctly rounded double unless the extended result lies exactly halfway
+ * between two doubles (its low 11 bits 10000000000): rounding to 64 bits is
+ * monotonic and every such halfway point is representable, so the first
+ * rounding cannot carry a value across one. That case is left to strtod.
+ */
+#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
+#define HAVE_LD80 1
+static const long double ld_p10[28] = {
+	1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,	 1e7L,	1e8L,  1e9L,
+	1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+	1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* m * 10^e10 as a double; -1 when this path cannot tell (the caller uses strtod). */
+static int ld_to_double(uint64_t m, int e10, double *out)
+{
+	long double v = (long double)m;
+	uint64_t bits;
+
+	if (e10 < -27 || e10 > 27)
+		return -1;
+	v = e10 < 0 ? v / ld_p10[-e10] : v * ld_p10[e10];
+	memcpy(&bits, &v, sizeof(bits)); /* the significand: the low 8 bytes on x86 */
+	if ((bits & 0x7ff) == 0x400)
+		return -1;
+	*out = (double)v;
+	return 0;
+}
+#endif
+
+int gm__dec_to_double(uint64_t m, int e10, double *out)
+{
+	static const double p10[23] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
+				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+	if (m == 0) {
+		*out = 0.0;
+		return 0;
+	}
+	/* Clinger: both operands exact doubles, one correctly rounded operation */
+	if (m < (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+		*out = e10 < 0 ? (double)m / p10[-e10] : (double)m * p10[e10];
+		return 0;
+	}
+#ifdef HAVE_LD80
+	return ld_to_double(m, e10, out);
+#else
+	return -1;
+#endif
+}
+
+int gm__dec_parse(const char *p, size_t n, double *out)
+{
+	uint64_t m = 0;
+	int nd = 0, e = 0, neg = 0, frac = 0;
+	size_t i = 0;
+
+	if (i < n && p[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < n; i++) {
+		unsigned dg = (unsigned)(p[i] - '0');
+
+		if (p[i] == '.') {
+			frac = 1;
+			continue;
+		}
+		if (dg > 9)
+			break;
+		e -= frac;
+		if (!m && !dg)
+			continue;
+		if (++nd > 19)
+			return -1;
+		m = m * 10 + dg;
+	}
+	if (i < n) { /* exponent: [eE][+-]?digits (checked by the caller) */
+		int es = 1, x = 0;
+
+		if (++i < n && (p[i] == '+' || p[i] == '-'))
+			es = p[i++] == '-' ? -1 : 1;
+		for (; i < n; i++) {
+			if (x > 10000)
+				return -1;
+			x = x * 10 + (p[i] - '0');
+		}
+		e += es * x;
+	}
+	if (gm__dec_to_double(m, e, out) < 0)
+		return -1;
+	if (neg)
+		*out = -*out;
+	return 0;
+}
+
+#ifdef HAVE_LD80
+/*
+ * Shortest digits for a double in the usual range without printf or strtod:
+ * for 15, 16 and 17 significant digits, round |d| to that many digits (the
+ * scaling is one extended-precision operation, off by at most 2^-8 of a unit,
+ * so the rounding is exact unless the fraction is within 2^-7 of one half) and
+ * keep the first that reads back. This is what the printf path below computes:
+ * the correctly rounded 15-, 16- or 17-digit decimal. Returns 0 (the caller
+ * uses that path) near a tie, outside 10^-11..10^43 or when reading back is
+ * undecided.
+ */
+static int shortest_ld(double d, char *digits, int *nd, int *exp10)
+{
+	static const uint64_t pow10u[18] = {1ULL,
+					    10ULL,
+					    100ULL,
+					    1000ULL,
+					    10000ULL,
+					    100000ULL,
+					    1000000ULL,
+					    10000000ULL,
+					    100000000ULL,
+					    1000000000ULL,
+					    10000000000ULL,
+					    100000000000ULL,
+					    1000000000000ULL,
+					    10000000000000ULL,
+					    100000000000000ULL,
+					    1000000000000000ULL,
+					    10000000000000000ULL,
+					    100000000000000000ULL};
+	long double a = fabs(d), s;
+	int e2, x, k;
+
+	e2 = ilogb(d);
+	/* floor(e2 * log10(2)), then one step up if needed */
+	x = (e2 * 78913) >> 18;
+	for (int tries = 0;; tries++) {
+		k = 16 - x;
+		if (k < -27 || k > 27 || tries > 2)
+			return 0;
+		s = k < 0 ? a / ld_p10[-k] : a * ld_p10[k];
+		if (s >= 1e17L)
+			x++;
+		else if (s < 1e16L)
+			x--;
+		else
+			break;
+	}
+	for (int p = 15; p <= 17; p++) {
+		uint64_t r;
+		long double fr;
+		int ex = x, kp = p - 1 - x;
+		double back;
+
+		if (kp < -27 || kp > 27)
+			return 0;
+		s = kp < 0 ? a / ld_p10[-kp] : a * ld_p10[kp];
+		r = (uint64_t)s;
+		fr = s - (long double)r;
+		if (fr > 0.5L - 0x1p-7L && fr < 0.5L + 0x1p-7L)
+			return 0;
+		r += fr > 0.5L;
+		if (r == pow10u[p]) {
+			r = pow10u[p - 1];
+			ex++;
+		}
+		if (r < pow10u[p - 1] || r >= pow10u[p])
+			return 0;
+		if (p < 17) {
+			if (ld_to_double(r, ex - p + 1, &back) < 0)
+				return 0;
+			if (back != a)
+				continue;
+		}
+		for (int i = p - 1; i >= 0; i--) {
+			digits[i] = (char)('0' + r % 10);
+			r /= 10;
+		}
+		*nd = p;
+		while (*nd > 1 && digits[*nd - 1] == '0')
+			(*nd)--;
+		*exp10 = ex;
+		return 1;
+	}
+	return 0;
+}
+#endif
 
 /*
  * Writes the shortest "%.*e" text of a normal double that reads back as d, for
@@ -660,6 +852,13 @@ static size_t fmt_real(char *o, double d, int f32)
 	 * Subnormals have fewer significant bits: search them from one digit up.
 	 */
 	prec = fabs(d) < (f32 ? FLT_MIN : DBL_MIN) ? 1 : f32 ? 6 : 15;
+#ifdef HAVE_LD80
+	if (prec == 15 && shortest_ld(d, digits, &nd, &exp10)) {
+		if (signbit(d))
+			o[len++] = '-';
+		goto layout;
+	}
+#endif
 	if (prec == 15) {
 		shortest_double(d, e, sizeof(e));
 	} else {
@@ -690,8 +889,16 @@ layout:
 			memcpy(o + len, digits + 1, (size_t)nd - 1);
 			len += (size_t)nd - 1;
 		}
-		len += (size_t)sprintf(o + len, "e%c%02d", exp10 < 0 ? '-' : '+',
-				       exp10 < 0 ? -exp10 : exp10);
+		{
+			int ax = exp10 < 0 ? -exp10 : exp10;
+
+			o[len++] = 'e';
+			o[len++] = exp10 < 0 ? '-' : '+';
+			if (ax >= 100)
+				o[len++] = (char)('0' + ax / 100);
+			o[len++] = (char)('0' + ax / 10 % 10);
+			o[len++] = (char)('0' + ax % 10);
+		}
 	} else if (decpt <= 0) {
 		o[len++] = '0';
 		o[len++] = '.';
