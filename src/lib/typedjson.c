@@ -271,12 +271,15 @@ struct item {
 	uint64_t line, offset; /* of the key, for duplicate messages */
 };
 
+#define LOCAL_ITEMS 32
+
 struct ctx {
 	struct gm_json_reader *r;
 	struct gm_arena *a;
 	unsigned int flags;
-	struct item *stk;
+	struct item *stk; /* local until it outgrows it, then on the heap */
 	size_t n, cap;
+	struct item local[LOCAL_ITEMS];
 };
 
 #if defined(__GNUC__)
@@ -308,16 +311,20 @@ static int bad_here(struct ctx *c, const struct gm_json_token *t)
 static int push(struct ctx *c, struct item **it)
 {
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct item *s = gm_realloc(c->stk, cap * sizeof(*s));
+		size_t cap = c->cap * 2;
+		struct item *s;
 
-		if (!s)
+		if (c->stk == c->local) {
+			if (!(s = gm_malloc(cap * sizeof(*s))))
+				return GM_ENOMEM;
+			memcpy(s, c->local, c->n * sizeof(*s));
+		} else if (!(s = gm_realloc(c->stk, cap * sizeof(*s)))) {
 			return GM_ENOMEM;
+		}
 		c->stk = s;
 		c->cap = cap;
 	}
 	*it = &c->stk[c->n++];
-	memset(*it, 0, sizeof(**it));
 	return 0;
 }
 
@@ -529,7 +536,7 @@ static int read_vector(struct ctx *c, const struct gm_json_token *first, struct 
 	if (first->tok != GM_JSON_ARR_BEGIN)
 		return bad(c, first->line, first->offset, "Vector _value must be an array");
 	for (;;) {
-		float f;
+		float f = 0;
 
 		if ((error = gm_json_next(c->r, &t)) < 0)
 			goto done;
@@ -699,9 +706,16 @@ static int read_any(struct ctx *c, const struct gm_json_token *t, struct gm_valu
 int gm_tjson_read(struct gm_json_reader *r, const struct gm_json_token *first, struct gm_arena *a,
 		  struct gm_value *out, unsigned int flags)
 {
-	struct ctx c = {r, a, flags, NULL, 0, 0};
+	struct ctx c;
 	struct gm_json_token t;
 	int error;
+
+	c.r = r;
+	c.a = a;
+	c.flags = flags;
+	c.stk = c.local;
+	c.n = 0;
+	c.cap = LOCAL_ITEMS;
 
 	if (!first) {
 		if ((error = gm_json_next(r, &t)) < 0)
@@ -710,6 +724,7 @@ int gm_tjson_read(struct gm_json_reader *r, const struct gm_json_token *first, s
 	}
 	out->type = GM_T_NULL;
 	error = read_any(&c, first, out, 0);
-	gm_free(c.stk);
+	if (c.stk != c.local)
+		gm_free(c.stk);
 	return error;
 }

@@ -684,42 +684,64 @@ int gm__dec_parse(const char *p, size_t n, double *out)
 }
 
 #ifdef HAVE_LD80
+static const uint64_t pow10u[18] = {1ULL,
+				    10ULL,
+				    100ULL,
+				    1000ULL,
+				    10000ULL,
+				    100000ULL,
+				    1000000ULL,
+				    10000000ULL,
+				    100000000ULL,
+				    1000000000ULL,
+				    10000000000ULL,
+				    100000000000ULL,
+				    1000000000000ULL,
+				    10000000000000ULL,
+				    100000000000000ULL,
+				    1000000000000000ULL,
+				    10000000000000000ULL,
+				    100000000000000000ULL};
+
+static const char two_digits[] = "00010203040506070809101112131415161718192021222324252627282930"
+				 "31323334353637383940414243444546474849505152535455565758596061"
+				 "62636465666768697071727374757677787980818283848586878889909192"
+				 "93949596979899";
+
+/* The p decimal digits of r (r < 10^p), leading zeros included. */
+static void put_digits(char *o, uint64_t r, int p)
+{
+	while (p >= 2) {
+		unsigned k = (unsigned)(r % 100) * 2;
+
+		r /= 100;
+		p -= 2;
+		o[p] = two_digits[k];
+		o[p + 1] = two_digits[k + 1];
+	}
+	if (p)
+		o[0] = (char)('0' + r);
+}
+
 /*
- * Shortest digits for a double in the usual range without printf or strtod:
- * for 15, 16 and 17 significant digits, round |d| to that many digits (the
- * scaling is one extended-precision operation, off by at most 2^-8 of a unit,
- * so the rounding is exact unless the fraction is within 2^-7 of one half) and
- * keep the first that reads back. This is what the printf path below computes:
- * the correctly rounded 15-, 16- or 17-digit decimal. Returns 0 (the caller
- * uses that path) near a tie, outside 10^-11..10^43 or when reading back is
- * undecided.
+ * Shortest digits for a double in the usual range without printf or strtod.
+ * s = |d| * 10^(16-x) in [10^16, 10^17) is one extended-precision operation,
+ * so it is off by at most 2^-8 (s < 2^57). From it, |d| rounded to 17, 16
+ * and 15 significant digits is exact integer arithmetic unless the dropped
+ * part is within 2^-7 of one half; the first of 15, 16 digits that reads back
+ * is taken, else 17. This is what the printf path below computes (the
+ * correctly rounded 15-, 16- or 17-digit decimal). Returns 0 (the caller uses
+ * that path) near a 15/16-digit tie, outside 10^-11..10^43 or when reading
+ * back is undecided; a 17-digit tie asks printf for just those digits.
  */
 static int shortest_ld(double d, char *digits, int *nd, int *exp10)
 {
-	static const uint64_t pow10u[18] = {1ULL,
-					    10ULL,
-					    100ULL,
-					    1000ULL,
-					    10000ULL,
-					    100000ULL,
-					    1000000ULL,
-					    10000000ULL,
-					    100000000ULL,
-					    1000000000ULL,
-					    10000000000ULL,
-					    100000000000ULL,
-					    1000000000000ULL,
-					    10000000000000ULL,
-					    100000000000000ULL,
-					    1000000000000000ULL,
-					    10000000000000000ULL,
-					    100000000000000000ULL};
-	long double a = fabs(d), s;
-	int e2, x, k;
+	long double a = fabs(d), s, fr;
+	uint64_t R;
+	int x, k;
 
-	e2 = ilogb(d);
-	/* floor(e2 * log10(2)), then one step up if needed */
-	x = (e2 * 78913) >> 18;
+	/* floor(ilogb * log10(2)) is x or x - 1 */
+	x = (ilogb(d) * 78913) >> 18;
 	for (int tries = 0;; tries++) {
 		k = 16 - x;
 		if (k < -27 || k > 27 || tries > 2)
@@ -732,43 +754,47 @@ static int shortest_ld(double d, char *digits, int *nd, int *exp10)
 		else
 			break;
 	}
+	R = (uint64_t)s;
+	fr = s - (long double)R;
 	for (int p = 15; p <= 17; p++) {
-		uint64_t r;
-		long double fr;
-		int ex = x, kp = p - 1 - x;
+		uint64_t div = pow10u[17 - p], r = R / div;
+		long double t = (long double)(R % div) + fr, half = 0.5L * (long double)div;
+		int ex = x;
 		double back;
 
-		if (kp < -27 || kp > 27)
-			return 0;
-		s = kp < 0 ? a / ld_p10[-kp] : a * ld_p10[kp];
-		r = (uint64_t)s;
-		fr = s - (long double)r;
-		if (fr > 0.5L - 0x1p-7L && fr < 0.5L + 0x1p-7L)
-			return 0;
-		r += fr > 0.5L;
+		if (t > half - 0x1p-7L && t < half + 0x1p-7L) {
+			char e[40];
+
+			if (p < 17)
+				return 0;
+			snprintf(e, sizeof(e), "%.16e", fabs(d));
+			digits[0] = e[0];
+			memcpy(digits + 1, e + 2, 16);
+			*nd = 17;
+			*exp10 = atoi(e + 19);
+			goto strip;
+		}
+		r += t > half;
 		if (r == pow10u[p]) {
 			r = pow10u[p - 1];
 			ex++;
 		}
-		if (r < pow10u[p - 1] || r >= pow10u[p])
-			return 0;
 		if (p < 17) {
 			if (ld_to_double(r, ex - p + 1, &back) < 0)
 				return 0;
 			if (back != a)
 				continue;
 		}
-		for (int i = p - 1; i >= 0; i--) {
-			digits[i] = (char)('0' + r % 10);
-			r /= 10;
-		}
+		put_digits(digits, r, p);
 		*nd = p;
-		while (*nd > 1 && digits[*nd - 1] == '0')
-			(*nd)--;
 		*exp10 = ex;
-		return 1;
+		goto strip;
 	}
 	return 0;
+strip:
+	while (*nd > 1 && digits[*nd - 1] == '0')
+		(*nd)--;
+	return 1;
 }
 #endif
 
@@ -839,6 +865,13 @@ static size_t fmt_real(char *o, double d, int f32)
 		return (size_t)sprintf(o, "NaN");
 	if (isinf(d))
 		return (size_t)sprintf(o, d < 0 ? "-Infinity" : "Infinity");
+#ifdef HAVE_LD80
+	if (!f32 && fabs(d) >= DBL_MIN && shortest_ld(d, digits, &nd, &exp10)) {
+		if (signbit(d))
+			o[len++] = '-';
+		goto layout;
+	}
+#endif
 	if (!f32 && short_decimal(d, digits, &nd, &exp10)) {
 		if (signbit(d))
 			o[len++] = '-';
@@ -852,13 +885,6 @@ static size_t fmt_real(char *o, double d, int f32)
 	 * Subnormals have fewer significant bits: search them from one digit up.
 	 */
 	prec = fabs(d) < (f32 ? FLT_MIN : DBL_MIN) ? 1 : f32 ? 6 : 15;
-#ifdef HAVE_LD80
-	if (prec == 15 && shortest_ld(d, digits, &nd, &exp10)) {
-		if (signbit(d))
-			o[len++] = '-';
-		goto layout;
-	}
-#endif
 	if (prec == 15) {
 		shortest_double(d, e, sizeof(e));
 	} else {
