@@ -241,6 +241,17 @@ static const char *const rel_keys[RK__COUNT] = {"strength",
 						"invalidated_by",
 						"id"};
 
+static const unsigned char rel_key_len[RK__COUNT] = {8, 10, 7, 14, 12, 10, 14, 16, 22, 10, 11, 11, 14, 2};
+
+/* The index of a relationship JSON key in rel_keys, or -1. */
+static int rel_key_index(struct gm_str k)
+{
+	for (int i = 0; i < RK__COUNT; i++)
+		if (rel_key_len[i] == k.len && !memcmp(rel_keys[i], k.p, k.len))
+			return i;
+	return -1;
+}
+
 /* the four keys that also have columns; their columns are authoritative */
 static const int temporal[4] = {RK_VALID_FROM, RK_VALID_UNTIL, RK_RECORDED, RK_INVALIDATED_BY};
 
@@ -425,20 +436,41 @@ static int col_str(sqlite3_stmt *s, int i, struct gm_arena *a, struct gm_str *ou
 	return 0;
 }
 
-/* A growing list of properties, copied into the arena at the end. */
+/* A growing list of properties (on the stack until it outgrows it), copied into the arena. */
+#define PL_LOCAL 48
+
 struct plist {
 	struct gm_prop *p;
 	size_t n, cap;
+	struct gm_prop local[PL_LOCAL];
 };
+
+static void pl_init(struct plist *l)
+{
+	l->p = l->local;
+	l->n = 0;
+	l->cap = PL_LOCAL;
+}
+
+static void pl_free(struct plist *l)
+{
+	if (l->p != l->local)
+		gm_free(l->p);
+}
 
 static int pl_add(struct plist *l, struct gm_str key, const struct gm_value *v)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct gm_prop *np = gm_realloc(l->p, cap * sizeof(*np));
+		size_t cap = l->cap * 2;
+		struct gm_prop *np;
 
-		if (!np)
+		if (l->p == l->local) {
+			if (!(np = gm_malloc(cap * sizeof(*np))))
+				return GM_ENOMEM;
+			memcpy(np, l->local, l->n * sizeof(*np));
+		} else if (!(np = gm_realloc(l->p, cap * sizeof(*np)))) {
 			return GM_ENOMEM;
+		}
 		l->p = np;
 		l->cap = cap;
 	}
@@ -478,25 +510,21 @@ static int bad_row(struct mg *m, const char *what, uint64_t row, const char *fmt
 			    m->path, row, msg);
 }
 
-static const struct gm_value *pl_get(const struct plist *l, const char *key)
-{
-	return gm__mg_prop(l->p, l->n, key);
-}
-
 /* The value a relationship's JSON holds for a key (getter for rel_json). */
 typedef const struct gm_value *(*rel_getter)(int k, void *ctx);
 
 static int rel_json(struct gm_buf *b, rel_getter get, void *ctx, const struct gm_prop *extra,
 		    size_t nextra, const char *const defaults[RK__COUNT]);
 
-static const struct gm_value *get_plist(int k, void *ctx)
+/* ctx: the values by key index (rel_slots) */
+static const struct gm_value *get_slot(int k, void *ctx)
 {
-	return pl_get(ctx, rel_keys[k]);
+	return ((const struct gm_value **)ctx)[k];
 }
 
 static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 {
-	struct plist l = {0};
+	struct plist l;
 	struct gm_prop *jp = NULL;
 	size_t njp = 0;
 	struct gm_value v;
@@ -504,6 +532,7 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	int error, parsed;
 
 	rec->kind = GM_NODE;
+	pl_init(&l);
 	if ((error = col_str(m->qn, 0, a, &rec->key)) != 0)
 		return error < 0 ? error : bad_row(m, "node", m->row, "id is NULL");
 	if (!(rec->labels = gm_arena_alloc(a, sizeof(*rec->labels))))
@@ -538,7 +567,7 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		goto done;
 	error = pl_finish(&l, a, rec);
 done:
-	gm_free(l.p);
+	pl_free(&l);
 	return error;
 }
 
@@ -551,7 +580,8 @@ static const char *const carrier_json_key[RK__COUNT] = {
 
 static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 {
-	struct plist l = {0}, j = {0};
+	struct plist l;
+	const struct gm_value *slot[RK__COUNT] = {0};
 	struct gm_prop *jp = NULL;
 	size_t njp = 0;
 	struct gm_value v, *nulls = NULL;
@@ -560,6 +590,7 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	int error, parsed, raw = 0;
 
 	rec->kind = GM_REL;
+	pl_init(&l);
 	if ((error = col_str(m->qr, 0, a, &rec->key)) != 0)
 		return error < 0 ? error : bad_row(m, "relationship", m->row, "id is NULL");
 	if ((error = col_str(m->qr, 1, a, &rec->from)) != 0)
@@ -572,18 +603,23 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		return error;
 	parsed = error == 0 && gm__mg_parse_object(text.p, text.len, a, 1, &jp, &njp) == 0;
 	gm_error_clear();
-	for (size_t i = 0; parsed && i < njp; i++)
-		if ((error = pl_add(&j, jp[i].key, &jp[i].val)) < 0)
-			goto done;
+	if (!parsed)
+		njp = 0;
+	for (size_t i = 0; i < njp; i++) {
+		int k = rel_key_index(jp[i].key);
+
+		if (k >= 0 && !slot[k])
+			slot[k] = &jp[i].val;
+	}
 	/* the text is reproducible when all 14 keys are there and render the same */
 	if (parsed) {
 		const char *none[RK__COUNT] = {0};
 		int all = 1;
 
 		for (int k = 0; k < RK__COUNT; k++)
-			all &= pl_get(&j, rel_keys[k]) != NULL;
+			all &= slot[k] != NULL;
 		gm_buf_clear(&m->json);
-		error = all ? rel_json(&m->json, get_plist, &j, jp, njp, none) : GM_EDATA;
+		error = all ? rel_json(&m->json, get_slot, slot, jp, njp, none) : GM_EDATA;
 		if (error < 0 && error != GM_EDATA)
 			goto done;
 		raw = error < 0 || m->json.len != text.len || memcmp(m->json.p, text.p, text.len);
@@ -592,18 +628,18 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		raw = 1;
 	}
 	/* the JSON's members, but the temporal ones come from the columns */
-	for (size_t i = 0; i < j.n; i++) {
-		int is_temporal = 0;
+	for (size_t i = 0; i < njp; i++) {
+		int k = rel_key_index(jp[i].key);
+		int is_temporal = k == RK_VALID_FROM || k == RK_VALID_UNTIL || k == RK_RECORDED ||
+				  k == RK_INVALIDATED_BY;
 
-		for (int t = 0; t < 4; t++)
-			is_temporal |= str_is(j.p[i].key, rel_keys[temporal[t]]);
-		if (!is_temporal && j.p[i].val.type != GM_T_NULL &&
-		    (error = pl_add(&l, j.p[i].key, &j.p[i].val)) < 0)
+		if (!is_temporal && jp[i].val.type != GM_T_NULL &&
+		    (error = pl_add(&l, jp[i].key, &jp[i].val)) < 0)
 			goto done;
 	}
 	for (int t = 0; t < 4; t++) {
 		int k = temporal[t];
-		const struct gm_value *jv = pl_get(&j, rel_keys[k]);
+		const struct gm_value *jv = slot[k];
 
 		if ((error = col_value(m->qr, 6 + t, a, &v)) < 0)
 			goto done;
@@ -648,8 +684,7 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		goto done;
 	error = pl_finish(&l, a, rec);
 done:
-	gm_free(l.p);
-	gm_free(j.p);
+	pl_free(&l);
 	return error;
 }
 
@@ -939,7 +974,7 @@ static int rel_json(struct gm_buf *b, rel_getter get, void *ctx, const struct gm
 
 		if (k && (error = gm_buf_put(b, ", ", 2)) < 0)
 			return error;
-		if ((error = gm_pyjson_string(b, rel_keys[k], strlen(rel_keys[k]))) < 0 ||
+		if ((error = gm_pyjson_string(b, rel_keys[k], rel_key_len[k])) < 0 ||
 		    (error = gm_buf_put(b, ": ", 2)) < 0)
 			return error;
 		if (v)
@@ -952,11 +987,7 @@ static int rel_json(struct gm_buf *b, rel_getter get, void *ctx, const struct gm
 			return error;
 	}
 	for (size_t i = 0; i < nextra; i++) {
-		int known = gm__mg_is_carrier(extra[i].key);
-
-		for (int k = 0; k < RK__COUNT && !known; k++)
-			known = str_is(extra[i].key, rel_keys[k]);
-		if (known)
+		if (gm__mg_is_carrier(extra[i].key) || rel_key_index(extra[i].key) >= 0)
 			continue;
 		if ((error = gm_buf_put(b, ", ", 2)) < 0 ||
 		    (error = gm_pyjson_string(b, extra[i].key.p, extra[i].key.len)) < 0 ||
