@@ -246,10 +246,26 @@ static const unsigned char rel_key_len[RK__COUNT] = {8, 10, 7, 14, 12, 10, 14, 1
 /* The index of a relationship JSON key in rel_keys, or -1. */
 static int rel_key_index(struct gm_str k)
 {
-	for (int i = 0; i < RK__COUNT; i++)
-		if (rel_key_len[i] == k.len && !memcmp(rel_keys[i], k.p, k.len))
-			return i;
-	return -1;
+	int i = -1;
+
+	/* the one candidate by length and first byte, then a compare */
+	switch (k.len) {
+	case 2: i = RK_ID; break;
+	case 7: i = RK_CONTEXT; break;
+	case 8: i = RK_STRENGTH; break;
+	case 10:
+		i = k.p[0] == 'v' ? RK_VALID_FROM : k.p[1] == 'o' ? RK_CONFIDENCE : RK_CREATED;
+		break;
+	case 11: i = k.p[0] == 'v' ? RK_VALID_UNTIL : RK_RECORDED; break;
+	case 12: i = RK_SUCCESS; break;
+	case 14:
+		i = k.p[0] == 'e' ? RK_EVIDENCE : k.p[0] == 'l' ? RK_VALIDATED : RK_INVALIDATED_BY;
+		break;
+	case 16: i = RK_VCOUNT; break;
+	case 22: i = RK_CCOUNT; break;
+	default: return -1;
+	}
+	return !memcmp(rel_keys[i], k.p, k.len) ? i : -1;
 }
 
 /* the four keys that also have columns; their columns are authoritative */
@@ -572,6 +588,28 @@ static int fp_hex4(const unsigned char *q, long *cp)
 	return 0;
 }
 
+#define FP_ONES 0x0101010101010101ull
+#define FP_HIGHS 0x8080808080808080ull
+
+/* The end of the run from q of bytes that a string holds as they are (ASCII, no '"', '\\'). */
+static const unsigned char *fp_plain_run(const unsigned char *q, const unsigned char *e)
+{
+	while (e - q >= 8) {
+		uint64_t x, a, b;
+
+		memcpy(&x, q, 8);
+		a = x ^ (FP_ONES * '"');
+		b = x ^ (FP_ONES * '\\');
+		if ((((a - FP_ONES) & ~a) | ((b - FP_ONES) & ~b) | ((x - FP_ONES * 0x20) & ~x) | x) &
+		    FP_HIGHS)
+			break;
+		q += 8;
+	}
+	while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80)
+		q++;
+	return q;
+}
+
 /* f->p at the opening quote */
 static int fp_string(struct fp *f, struct gm_str *out)
 {
@@ -579,8 +617,7 @@ static int fp_string(struct fp *f, struct gm_str *out)
 	struct gm_buf *b = &f->m->fstr;
 	char *c;
 
-	while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80)
-		q++;
+	q = fp_plain_run(q, e);
 	if (q < e && *q == '"') {
 		if (!(c = gm_arena_strdup(f->a, (const char *)s, (size_t)(q - s))))
 			return GM_ENOMEM;
@@ -651,8 +688,7 @@ static int fp_string(struct fp *f, struct gm_str *out)
 				return GM_ENOMEM;
 		}
 		s = q;
-		while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80)
-			q++;
+		q = fp_plain_run(q, e);
 	}
 	if (q >= e || *q != '"')
 		return FP_BAIL;
@@ -799,7 +835,12 @@ static int fp_container(struct fp *f, struct gm_value *v)
 		for (size_t i = base + 1; i < m->fn; i++)
 			for (size_t j = base; j < i; j++)
 				if (m->fstk[i].key.len == m->fstk[j].key.len &&
-				    !memcmp(m->fstk[i].key.p, m->fstk[j].key.p, m->fstk[i].key.len))
+				    (!m->fstk[i].key.len ||
+				     (m->fstk[i].key.p[0] == m->fstk[j].key.p[0] &&
+				      m->fstk[i].key.p[m->fstk[i].key.len - 1] ==
+					      m->fstk[j].key.p[m->fstk[i].key.len - 1] &&
+				      !memcmp(m->fstk[i].key.p, m->fstk[j].key.p,
+					      m->fstk[i].key.len))))
 					return FP_BAIL;
 		v->type = GM_T_MAP;
 		v->u.map.n = n;
