@@ -105,6 +105,7 @@ struct gm_stat_row {
 struct gm_copy_stats {
 	uint64_t nodes_read, nodes_written, rels_read, rels_written, rejected;
 	uint64_t unreadable; /* records read but too broken to tell node from relationship */
+	uint64_t dropped;    /* accepted by the target but left out under --lossy=drop */
 	double seconds;
 	char *source_backend, *target_backend; /* backend names, for the summary */
 	int target_txn;		  /* the target commits batch by batch (a store, not a file) */

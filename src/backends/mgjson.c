@@ -46,7 +46,8 @@
  * other context fields, no timestamps of the store), a relationship only
  * strength, confidence, context and evidence_count (defaults 0.5, 0.8, null,
  * 1) and no id. As in MemoryGraph's export, only current relationships are
- * written: one with a valid_until is left out, and memories are written in the
+ * written: one with a valid_until is refused (GM_EUNSUPPORTED) unless
+ * lossy=drop, which leaves it out and counts it in gm_backend.dropped; memories are written in the
  * order they come (MemoryGraph sorts by importance, then created_at, both
  * descending). Only (:Memory) nodes fit the format; other nodes are rejected
  * (GM_EDATA). The counts come first in the file, so the two arrays go to
@@ -86,6 +87,7 @@ struct mgj {
 	struct gm_buf bm, br, tmp;
 	struct gm_arena *scratch;
 	uint64_t wmem, wrel;
+	unsigned int lossy; /* GM_LOSSY_*: drop leaves invalidated relationships out */
 	char export_date[64], backend_type[64];
 };
 
@@ -538,9 +540,24 @@ static int mgj_write_batch(struct gm_backend *b, const struct gm_record *recs, s
 		} else {
 			const struct gm_value *vu = gm__mg_prop(r->props, r->nprops, "valid_until");
 
-			/* only current relationships, as MemoryGraph exports */
-			if (vu && vu->type != GM_T_NULL)
-				continue;
+			/*
+			 * The format holds only current relationships (MemoryGraph's
+			 * export leaves the others out). Never silently: refused, or
+			 * left out and counted when the user asked for lossy=drop.
+			 */
+			if (vu && vu->type != GM_T_NULL) {
+				if (j->lossy & GM_LOSSY_DROP) {
+					b->dropped++;
+					continue;
+				}
+				return gm_error_set(
+					GM_EUNSUPPORTED,
+					"relationship '%.*s' is invalidated (valid_until is set): "
+					"MemoryGraph's JSON holds only current relationships; "
+					"--lossy=drop leaves such relationships out (counted), "
+					"memorygraph: or gmig JSONL keep them",
+					(int)r->key.len, r->key.p ? r->key.p : "");
+			}
 			if (!(error = write_rel(r, &j->br, j->wrel + nr == 0)))
 				nr++;
 		}
@@ -674,6 +691,7 @@ static int mgj_open(struct gm_backend **out, const char *location, const struct 
 	} else {
 		char now[40];
 
+		j->lossy = o->lossy;
 		gm__mg_now(now);
 		param(o->params, "export_date", j->export_date, sizeof(j->export_date), now);
 		param(o->params, "backend_type", j->backend_type, sizeof(j->backend_type),

@@ -116,6 +116,10 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 		"------------", "------------");
 	fprintf(out, "%-32s %12s %12s %12s\n", "total", cli_num(read, a, sizeof(a)),
 		cli_num(written, b, sizeof(b)), cli_num(rejected, c, sizeof(c)));
+	if (st->dropped)
+		fprintf(out,
+			"%llu of them left out by --lossy=drop (the target cannot hold them)\n",
+			(unsigned long long)st->dropped);
 	fprintf(out, "%llu nodes and %llu relationships %s in %.3f s (%s -> %s)\n",
 		(unsigned long long)st->nodes_written, (unsigned long long)st->rels_written,
 		dry_run ? "checked" : "written", st->seconds,
@@ -134,16 +138,17 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 		gm_json_put_string(&b, gm_error_last(), strlen(gm_error_last()), 0);
 		gm_buf_putc(&b, ',');
 	}
-	gm_buf_printf(
-		&b,
-		"\"records_read\":%llu,\"records_written\":%llu,"
-		"\"nodes_read\":%llu,\"nodes_written\":%llu,\"relationships_read\":%llu,"
-		"\"relationships_written\":%llu,\"rejected\":%llu,\"seconds\":%.3f,\"rows\":[",
-		(unsigned long long)(st->nodes_read + st->rels_read + st->unreadable),
-		(unsigned long long)(st->nodes_written + st->rels_written),
-		(unsigned long long)st->nodes_read, (unsigned long long)st->nodes_written,
-		(unsigned long long)st->rels_read, (unsigned long long)st->rels_written,
-		(unsigned long long)st->rejected, st->seconds);
+	gm_buf_printf(&b,
+		      "\"records_read\":%llu,\"records_written\":%llu,"
+		      "\"nodes_read\":%llu,\"nodes_written\":%llu,\"relationships_read\":%llu,"
+		      "\"relationships_written\":%llu,\"rejected\":%llu,\"dropped\":%llu,"
+		      "\"seconds\":%.3f,\"rows\":[",
+		      (unsigned long long)(st->nodes_read + st->rels_read + st->unreadable),
+		      (unsigned long long)(st->nodes_written + st->rels_written),
+		      (unsigned long long)st->nodes_read, (unsigned long long)st->nodes_written,
+		      (unsigned long long)st->rels_read, (unsigned long long)st->rels_written,
+		      (unsigned long long)st->rejected, (unsigned long long)st->dropped,
+		      st->seconds);
 	for (size_t i = 0; i < st->nrows; i++) {
 		const struct gm_stat_row *r = &st->rows[i];
 
@@ -206,7 +211,8 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr, "gmig %s: %s\n", verb, gm_error_last());
 	if (a->json)
 		summary_json(report, &st, rc, a->dry_run);
-	else if (st.source_backend && (error == 0 || st.nrows))
+	/* after a failure the table only helps where batches were committed (stores) */
+	else if (st.source_backend && (error == 0 || (st.target_txn && st.nrows)))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
 	if (error < 0 && st.source_backend && st.target_txn && st.nodes_written + st.rels_written)
 		fprintf(stderr,

@@ -450,6 +450,7 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 		goto done;
 	if (c.dst && (error = gm_backend_commit(c.dst)) < 0)
 		goto done;
+	stats->dropped = c.dst ? c.dst->dropped : 0;
 done:
 	/* the reject log is kept whether the run succeeded or not: it explains the failure */
 	if (c.rejects && (rerr = gm_out_commit(c.rejects)) < 0 && error == 0)

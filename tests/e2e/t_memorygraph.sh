@@ -37,7 +37,15 @@ check "the target is as it was" cmp d1.txt d3.txt
 expect 2 "a failed run into a new store" import --batch-size 7 --from bad.jsonl --to memorygraph:c.db
 absent c.db "leaves no file"
 absent c.db-journal "leaves no journal"
-expect 0 "mgjson writes MemoryGraph's export" export --from memorygraph:a.db --to a.mg.json
+expect 2 "mgjson refuses invalidated relationships (its format has no place for them)" \
+	export --from memorygraph:a.db --to a.mg.json
+contains err.txt "is invalidated (valid_until is set)" "... and says why"
+absent a.mg.json "... leaving no file"
+expect 0 "mgjson writes MemoryGraph's export with --lossy=drop" export --from memorygraph:a.db \
+	--to a.mg.json --lossy=drop --json
+invalid=$(sqlite3 a.db 'SELECT count(*) FROM relationships WHERE valid_until IS NOT NULL')
+check "some relationships are invalidated ($invalid)" test "$invalid" -gt 0
+contains out.txt "\"dropped\":$invalid," "... and the summary counts the ones left out"
 check "no trailing newline" sh -c 'test "$(tail -c 1 a.mg.json | od -An -c | tr -d " ")" = "}"'
 contains a.mg.json '  "memory_count": 200,' "the counts come first"
 expect 0 "mgjson reads it back (found by content)" export --from a.mg.json --to back.jsonl

@@ -6,7 +6,13 @@
 DATA="$GMIG_SRC/tests/data/memorygraph"
 
 check "MemoryGraph's API creates a store" mg create a.db
-check "gmig writes MemoryGraph JSON" gm export --from memorygraph:a.db --to g.mg.json
+gm export --from memorygraph:a.db --to g.mg.json >out.txt 2>err.txt
+check "the invalidated relationship is refused, not silently dropped (exit 2)" test $? -eq 2
+check "... the refusal names the reason" grep -q "is invalidated (valid_until is set)" err.txt
+check "... and no file is left" test ! -e g.mg.json
+check "gmig writes MemoryGraph JSON with --lossy=drop" gm export --from memorygraph:a.db --to g.mg.json --lossy=drop --json
+gm export --from memorygraph:a.db --to g2.mg.json --lossy=drop --json >out.txt 2>&1
+check "... and counts what it left out" grep -q '"dropped":[1-9]' out.txt
 check "memorygraph export writes its JSON" env MEMORY_SQLITE_PATH="$T/a.db" "$MG" export --format json --output m.json
 cat >same.py <<'PY'
 import json, sys

@@ -54,6 +54,8 @@ struct gm_backend {
 	const struct gm_backend_ops *ops;
 	char *location; /* what open() was given, after the scheme: a path, "-", a URL */
 	uint64_t nodes_written, rels_written;
+	/* records a sink accepted but left out because the user asked for lossy=drop */
+	uint64_t dropped;
 	/* the value types this instance stores: ops->types, widened by the core for lossy */
 	uint32_t types;
 	/* for progress: bytes of input consumed and the total (0 when unknown) */
