@@ -241,7 +241,8 @@ static const char *const rel_keys[RK__COUNT] = {"strength",
 						"invalidated_by",
 						"id"};
 
-static const unsigned char rel_key_len[RK__COUNT] = {8, 10, 7, 14, 12, 10, 14, 16, 22, 10, 11, 11, 14, 2};
+static const unsigned char rel_key_len[RK__COUNT] = {8,	 10, 7,	 14, 12, 10, 14,
+						     16, 22, 10, 11, 11, 14, 2};
 
 /* The index of a relationship JSON key in rel_keys, or -1. */
 static int rel_key_index(struct gm_str k)
@@ -600,7 +601,8 @@ static const unsigned char *fp_plain_run(const unsigned char *q, const unsigned 
 		memcpy(&x, q, 8);
 		a = x ^ (FP_ONES * '"');
 		b = x ^ (FP_ONES * '\\');
-		if ((((a - FP_ONES) & ~a) | ((b - FP_ONES) & ~b) | ((x - FP_ONES * 0x20) & ~x) | x) &
+		if ((((a - FP_ONES) & ~a) | ((b - FP_ONES) & ~b) | ((x - FP_ONES * 0x20) & ~x) |
+		     x) &
 		    FP_HIGHS)
 			break;
 		q += 8;
@@ -659,8 +661,8 @@ static int fp_string(struct fp *f, struct gm_str *out)
 				return FP_BAIL;
 			q += 6;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (e - q < 6 || q[0] != '\\' || q[1] != 'u' || fp_hex4(q + 2, &lo) < 0 ||
-				    lo < 0xdc00 || lo > 0xdfff)
+				if (e - q < 6 || q[0] != '\\' || q[1] != 'u' ||
+				    fp_hex4(q + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
 					return FP_BAIL;
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				q += 6;
@@ -882,8 +884,14 @@ static int fp_value(struct fp *f, struct gm_value *v)
 	case '"': v->type = GM_T_STRING; return fp_string(f, &v->u.s);
 	case '{':
 	case '[': return fp_container(f, v);
-	case 't': v->type = GM_T_BOOL; v->u.b = 1; return fp_lit(f, "true", 4);
-	case 'f': v->type = GM_T_BOOL; v->u.b = 0; return fp_lit(f, "false", 5);
+	case 't':
+		v->type = GM_T_BOOL;
+		v->u.b = 1;
+		return fp_lit(f, "true", 4);
+	case 'f':
+		v->type = GM_T_BOOL;
+		v->u.b = 0;
+		return fp_lit(f, "false", 5);
 	case 'n': v->type = GM_T_NULL; return fp_lit(f, "null", 4);
 	default:
 		if (*f->p == '-' || (*f->p >= '0' && *f->p <= '9'))

@@ -36,8 +36,8 @@ static inline unsigned special16(const unsigned char *p, int hi, int del)
 	unsigned bits;
 
 	/* x <= 0x1f unsigned: max(x, 0x1f) == 0x1f */
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)),
-					   _mm_set1_epi8(0x1f)));
+	m = _mm_or_si128(m,
+			 _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)));
 	if (del)
 		m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
 	bits = (unsigned)_mm_movemask_epi8(m);

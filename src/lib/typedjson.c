@@ -444,9 +444,10 @@ static int read_map_from(struct ctx *c, struct gm_json_token *t, struct gm_value
 		if (k < DUP_LINEAR) {
 			for (size_t i = base; i < c->n; i++)
 				if (c->stk[i].p.key.len == t->len &&
-				    (!t->len || (c->stk[i].p.key.p[0] == t->text[0] &&
-						 c->stk[i].p.key.p[t->len - 1] == t->text[t->len - 1] &&
-						 !memcmp(c->stk[i].p.key.p, t->text, t->len)))) {
+				    (!t->len ||
+				     (c->stk[i].p.key.p[0] == t->text[0] &&
+				      c->stk[i].p.key.p[t->len - 1] == t->text[t->len - 1] &&
+				      !memcmp(c->stk[i].p.key.p, t->text, t->len)))) {
 					error = bad(c, t->line, t->offset, "duplicate key \"%.*s\"",
 						    t->len > 200 ? 200 : (int)t->len, t->text);
 					goto done;

@@ -594,10 +594,10 @@ static int short_decimal(double d, char *digits, int *nd, int *exp10)
  */
 #if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
 #define HAVE_LD80 1
-static const long double ld_p10[28] = {
-	1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,	 1e7L,	1e8L,  1e9L,
-	1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-	1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+static const long double ld_p10[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,	 1e6L,
+				       1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+				       1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+				       1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 
 /* m * 10^e10 as a double; -1 when this path cannot tell (the caller uses strtod). */
 static int ld_to_double(uint64_t m, int e10, double *out)

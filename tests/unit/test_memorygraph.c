@@ -318,7 +318,8 @@ static void test_read_props_like_general_parser(void **state)
 	static const char *const texts[] = {
 		"{\"id\": \"a\", \"type\": \"fix\", \"n\": -0, \"big\": 9223372036854775807}",
 		"{\"x\": -9223372036854775808, \"y\": 9223372036854775808}",
-		"{\"f\": 0.1, \"g\": -532659.8954370818, \"h\": 1e-05, \"i\": 1.5e+300, \"j\": 2E3}",
+		"{\"f\": 0.1, \"g\": -532659.8954370818, \"h\": 1e-05, \"i\": 1.5e+300, \"j\": "
+		"2E3}",
 		"{\"f\": 1.00000000000000000000001, \"g\": 123456789012345678901234.5}",
 		"{\"s\": \"caf\\u00e9 \\ud834\\udd1e \\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u0000 end\"}",
 		"{\"s\": \"lone \\ud834 surrogate\"}",
@@ -327,7 +328,8 @@ static void test_read_props_like_general_parser(void **state)
 		"{\"s\": \"raw \xc3\xa9 utf8\"}",
 		"{\"s\": \"bad \xc3 utf8\"}",
 		"{\"s\": \"ctl \x01 char\"}",
-		"{\"l\": [1, [2, [3, {}]], [], {\"k\": null}], \"m\": {\"a\": {\"b\": [true, false]}}}",
+		"{\"l\": [1, [2, [3, {}]], [], {\"k\": null}], \"m\": {\"a\": {\"b\": [true, "
+		"false]}}}",
 		"{\"a\": 1, \"a\": 2}",
 		"{\"a\\u0062\": 1, \"ab\": 2}",
 		"{\"n\": NaN}",
@@ -350,7 +352,8 @@ static void test_read_props_like_general_parser(void **state)
 		"{}",
 		"",
 		"{\"a\": 1",
-		"{\"deep\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]"
+		"{\"deep\": "
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]"
 		"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 	};
 	enum { N = sizeof(texts) / sizeof(texts[0]) };
@@ -364,7 +367,8 @@ static void test_read_props_like_general_parser(void **state)
 	make_literal_db(path);
 	sql(path, "DELETE FROM relationships; DELETE FROM nodes");
 	for (size_t i = 0; i < N; i++)
-		sql(path, "INSERT INTO nodes VALUES ('n%03d','Memory',%Q,'t','t')", (int)i, texts[i]);
+		sql(path, "INSERT INTO nodes VALUES ('n%03d','Memory',%Q,'t','t')", (int)i,
+		    texts[i]);
 	snprintf(uri, sizeof(uri), "memorygraph:%s", path);
 	assert_int_equal(gm_arena_new(&a), 0);
 	n = read_all(uri, recs, N, a);
@@ -559,11 +563,15 @@ static void test_mgjson_read_literal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_float_repr),	    cmocka_unit_test(test_string_ascii),
-		cmocka_unit_test(test_value_layouts),	    cmocka_unit_test(test_isoformat),
-		cmocka_unit_test(test_read_literal_rows),   cmocka_unit_test(test_read_invalidated),
+		cmocka_unit_test(test_float_repr),
+		cmocka_unit_test(test_string_ascii),
+		cmocka_unit_test(test_value_layouts),
+		cmocka_unit_test(test_isoformat),
+		cmocka_unit_test(test_read_literal_rows),
+		cmocka_unit_test(test_read_invalidated),
 		cmocka_unit_test(test_read_props_like_general_parser),
-		cmocka_unit_test(test_write_same_rows),	    cmocka_unit_test(test_mgjson_literal),
+		cmocka_unit_test(test_write_same_rows),
+		cmocka_unit_test(test_mgjson_literal),
 		cmocka_unit_test(test_mgjson_read_literal),
 	};
 
