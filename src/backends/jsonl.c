@@ -90,6 +90,35 @@ static const struct {
 
 static enum field field_of(const char *p, size_t n)
 {
+	/* the common keys of a record first, without a search */
+	switch (n) {
+	case 2:
+		if (p[0] == 'i' && p[1] == 'd')
+			return F_ID;
+		break;
+	case 3:
+		if (!memcmp(p, "end", 3))
+			return F_END;
+		break;
+	case 4:
+		if (!memcmp(p, "type", 4))
+			return F_TYPE;
+		break;
+	case 5:
+		if (!memcmp(p, "start", 5))
+			return F_START;
+		if (!memcmp(p, "label", 5))
+			return F_LABEL;
+		break;
+	case 6:
+		if (!memcmp(p, "labels", 6))
+			return F_LABELS;
+		break;
+	case 10:
+		if (!memcmp(p, "properties", 10))
+			return F_PROPS;
+		break;
+	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (fields[i].len == n && !memcmp(fields[i].name, p, n))
 			return fields[i].f;
@@ -173,13 +202,37 @@ static int read_labels(struct jsonl *j, enum rkind k, struct gm_arena *a, struct
 {
 	struct gm_json_token t;
 	struct gm_buf lb = GM_BUF_INIT;
-	struct gm_str s;
+	struct gm_str s, few[8];
+	size_t nfew = 0;
 	int error;
 
 	if ((error = gm_json_next(j->r, &t)) < 0)
 		return error;
 	if (t.tok != GM_JSON_ARR_BEGIN)
 		return bad_rec(j, k, t.line, t.offset, "\"labels\" must be an array of strings");
+	/* most nodes have a few labels: no buffer for them */
+	for (;;) {
+		if ((error = gm_json_next(j->r, &t)) < 0)
+			return error;
+		if (t.tok == GM_JSON_ARR_END) {
+			rec->nlabels = nfew;
+			rec->labels = NULL;
+			if (nfew && !(rec->labels = gm_arena_alloc(a, nfew * sizeof(few[0]))))
+				return GM_ENOMEM;
+			if (nfew)
+				memcpy(rec->labels, few, nfew * sizeof(few[0]));
+			return 0;
+		}
+		if (t.tok != GM_JSON_STRING)
+			return bad_rec(j, k, t.line, t.offset,
+				       "\"labels\" must be an array of strings");
+		if ((error = tok_str(a, &t, &few[nfew])) < 0)
+			return error;
+		if (++nfew == sizeof(few) / sizeof(few[0]))
+			break;
+	}
+	if ((error = gm_buf_put(&lb, few, sizeof(few))) < 0)
+		goto done;
 	for (;;) {
 		if ((error = gm_json_next(j->r, &t)) < 0)
 			goto done;

@@ -241,6 +241,34 @@ static const char *const rel_keys[RK__COUNT] = {"strength",
 						"invalidated_by",
 						"id"};
 
+static const unsigned char rel_key_len[RK__COUNT] = {8,	 10, 7,	 14, 12, 10, 14,
+						     16, 22, 10, 11, 11, 14, 2};
+
+/* The index of a relationship JSON key in rel_keys, or -1. */
+static int rel_key_index(struct gm_str k)
+{
+	int i = -1;
+
+	/* the one candidate by length and first byte, then a compare */
+	switch (k.len) {
+	case 2: i = RK_ID; break;
+	case 7: i = RK_CONTEXT; break;
+	case 8: i = RK_STRENGTH; break;
+	case 10:
+		i = k.p[0] == 'v' ? RK_VALID_FROM : k.p[1] == 'o' ? RK_CONFIDENCE : RK_CREATED;
+		break;
+	case 11: i = k.p[0] == 'v' ? RK_VALID_UNTIL : RK_RECORDED; break;
+	case 12: i = RK_SUCCESS; break;
+	case 14:
+		i = k.p[0] == 'e' ? RK_EVIDENCE : k.p[0] == 'l' ? RK_VALIDATED : RK_INVALIDATED_BY;
+		break;
+	case 16: i = RK_VCOUNT; break;
+	case 22: i = RK_CCOUNT; break;
+	default: return -1;
+	}
+	return !memcmp(rel_keys[i], k.p, k.len) ? i : -1;
+}
+
 /* the four keys that also have columns; their columns are authoritative */
 static const int temporal[4] = {RK_VALID_FROM, RK_VALID_UNTIL, RK_RECORDED, RK_INVALIDATED_BY};
 
@@ -260,6 +288,10 @@ struct mg {
 	sqlite3_stmt *un, *ur, *on, *orel, *kget, *kput;
 	struct gm_buf json, tmp;
 	struct gm_arena *scratch;
+	/* the fast properties parser's scratch: entries of open containers, escaped strings */
+	struct gm_prop *fstk;
+	size_t fn, fcap;
+	struct gm_buf fstr;
 	char now[40];
 };
 
@@ -425,20 +457,41 @@ static int col_str(sqlite3_stmt *s, int i, struct gm_arena *a, struct gm_str *ou
 	return 0;
 }
 
-/* A growing list of properties, copied into the arena at the end. */
+/* A growing list of properties (on the stack until it outgrows it), copied into the arena. */
+#define PL_LOCAL 48
+
 struct plist {
 	struct gm_prop *p;
 	size_t n, cap;
+	struct gm_prop local[PL_LOCAL];
 };
+
+static void pl_init(struct plist *l)
+{
+	l->p = l->local;
+	l->n = 0;
+	l->cap = PL_LOCAL;
+}
+
+static void pl_free(struct plist *l)
+{
+	if (l->p != l->local)
+		gm_free(l->p);
+}
 
 static int pl_add(struct plist *l, struct gm_str key, const struct gm_value *v)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct gm_prop *np = gm_realloc(l->p, cap * sizeof(*np));
+		size_t cap = l->cap * 2;
+		struct gm_prop *np;
 
-		if (!np)
+		if (l->p == l->local) {
+			if (!(np = gm_malloc(cap * sizeof(*np))))
+				return GM_ENOMEM;
+			memcpy(np, l->local, l->n * sizeof(*np));
+		} else if (!(np = gm_realloc(l->p, cap * sizeof(*np)))) {
 			return GM_ENOMEM;
+		}
 		l->p = np;
 		l->cap = cap;
 	}
@@ -478,25 +531,410 @@ static int bad_row(struct mg *m, const char *what, uint64_t row, const char *fmt
 			    m->path, row, msg);
 }
 
-static const struct gm_value *pl_get(const struct plist *l, const char *key)
-{
-	return gm__mg_prop(l->p, l->n, key);
-}
-
 /* The value a relationship's JSON holds for a key (getter for rel_json). */
 typedef const struct gm_value *(*rel_getter)(int k, void *ctx);
 
 static int rel_json(struct gm_buf *b, rel_getter get, void *ctx, const struct gm_prop *extra,
 		    size_t nextra, const char *const defaults[RK__COUNT]);
 
-static const struct gm_value *get_plist(int k, void *ctx)
+/* ctx: the values by key index (rel_slots) */
+static const struct gm_value *get_slot(int k, void *ctx)
 {
-	return pl_get(ctx, rel_keys[k]);
+	return ((const struct gm_value **)ctx)[k];
+}
+
+/*
+ * A fast path for the properties text, which MemoryGraph writes with Python's
+ * json.dumps (ASCII only, ", " and ": "). It accepts a strict subset of what
+ * gm__mg_parse_object accepts and gives the same values for it: every string,
+ * number and literal is checked as that parser checks it, and anything else
+ * (bytes >= 0x80, lone surrogates, numbers strtod would have to convert,
+ * duplicate keys, deep nesting, any error) returns FP_BAIL, after which the
+ * caller runs gm__mg_parse_object (which then also words the error).
+ * The text is read in place; strings are copied into the arena.
+ */
+#define FP_BAIL 1
+#define FP_MAX_DEPTH 64
+#define FP_MAX_KEYS 64
+
+struct fp {
+	struct mg *m;
+	const unsigned char *p, *e;
+	struct gm_arena *a;
+	int depth;
+};
+
+static void fp_ws(struct fp *f)
+{
+	while (f->p < f->e && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t'))
+		f->p++;
+}
+
+static int fp_hex4(const unsigned char *q, long *cp)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned c = q[i];
+
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			c = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v * 16 + (long)c;
+	}
+	*cp = v;
+	return 0;
+}
+
+#define FP_ONES 0x0101010101010101ull
+#define FP_HIGHS 0x8080808080808080ull
+
+/* The end of the run from q of bytes that a string holds as they are (ASCII, no '"', '\\'). */
+static const unsigned char *fp_plain_run(const unsigned char *q, const unsigned char *e)
+{
+	while (e - q >= 8) {
+		uint64_t x, a, b;
+
+		memcpy(&x, q, 8);
+		a = x ^ (FP_ONES * '"');
+		b = x ^ (FP_ONES * '\\');
+		if ((((a - FP_ONES) & ~a) | ((b - FP_ONES) & ~b) | ((x - FP_ONES * 0x20) & ~x) |
+		     x) &
+		    FP_HIGHS)
+			break;
+		q += 8;
+	}
+	while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80)
+		q++;
+	return q;
+}
+
+/* f->p at the opening quote */
+static int fp_string(struct fp *f, struct gm_str *out)
+{
+	const unsigned char *s = f->p + 1, *q = s, *e = f->e;
+	struct gm_buf *b = &f->m->fstr;
+	char *c;
+
+	q = fp_plain_run(q, e);
+	if (q < e && *q == '"') {
+		if (!(c = gm_arena_strdup(f->a, (const char *)s, (size_t)(q - s))))
+			return GM_ENOMEM;
+		out->p = c;
+		out->len = (size_t)(q - s);
+		f->p = q + 1;
+		return 0;
+	}
+	gm_buf_clear(b);
+	for (;;) {
+		unsigned char u[4];
+		long cp, lo;
+		size_t k;
+
+		if (gm_buf_put(b, s, (size_t)(q - s)) < 0)
+			return GM_ENOMEM;
+		if (q >= e || *q != '\\')
+			break;
+		if (e - q < 2)
+			return FP_BAIL;
+		switch (q[1]) {
+		case '"': u[0] = '"'; break;
+		case '\\': u[0] = '\\'; break;
+		case '/': u[0] = '/'; break;
+		case 'b': u[0] = '\b'; break;
+		case 'f': u[0] = '\f'; break;
+		case 'n': u[0] = '\n'; break;
+		case 'r': u[0] = '\r'; break;
+		case 't': u[0] = '\t'; break;
+		case 'u': break;
+		default: return FP_BAIL;
+		}
+		if (q[1] != 'u') {
+			if (gm_buf_putc(b, (char)u[0]) < 0)
+				return GM_ENOMEM;
+			q += 2;
+		} else {
+			if (e - q < 6 || fp_hex4(q + 2, &cp) < 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+				return FP_BAIL;
+			q += 6;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (e - q < 6 || q[0] != '\\' || q[1] != 'u' ||
+				    fp_hex4(q + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+					return FP_BAIL;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				q += 6;
+			}
+			if (cp < 0x80) {
+				u[0] = (unsigned char)cp;
+				k = 1;
+			} else if (cp < 0x800) {
+				u[0] = (unsigned char)(0xc0 | (cp >> 6));
+				u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+				k = 2;
+			} else if (cp < 0x10000) {
+				u[0] = (unsigned char)(0xe0 | (cp >> 12));
+				u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+				u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+				k = 3;
+			} else {
+				u[0] = (unsigned char)(0xf0 | (cp >> 18));
+				u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+				u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+				u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+				k = 4;
+			}
+			if (gm_buf_put(b, u, k) < 0)
+				return GM_ENOMEM;
+		}
+		s = q;
+		q = fp_plain_run(q, e);
+	}
+	if (q >= e || *q != '"')
+		return FP_BAIL;
+	if (!(c = gm_arena_strdup(f->a, b->p ? b->p : "", b->len)))
+		return GM_ENOMEM;
+	out->p = c;
+	out->len = b->len;
+	f->p = q + 1;
+	return 0;
+}
+
+static int fp_isnum(unsigned c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+static int fp_number(struct fp *f, struct gm_value *v)
+{
+	const unsigned char *s = f->p, *q = s, *e;
+	int is_int = 1;
+
+	while (q < f->e && fp_isnum(*q))
+		q++;
+	e = q;
+	/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? and nothing else */
+	q = s;
+	if (q < e && *q == '-')
+		q++;
+	if (q == e || *q < '0' || *q > '9')
+		return FP_BAIL;
+	if (*q == '0') {
+		q++;
+	} else {
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < e && *q == '.') {
+		is_int = 0;
+		if (++q == e || *q < '0' || *q > '9')
+			return FP_BAIL;
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < e && (*q == 'e' || *q == 'E')) {
+		is_int = 0;
+		if (++q < e && (*q == '+' || *q == '-'))
+			q++;
+		if (q == e || *q < '0' || *q > '9')
+			return FP_BAIL;
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q != e)
+		return FP_BAIL;
+	f->p = e;
+	if (is_int) {
+		int neg = *s == '-';
+		uint64_t x = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+
+		for (q = s + neg; q < e; q++) {
+			unsigned d = (unsigned)(*q - '0');
+
+			if (x > (lim - d) / 10)
+				return FP_BAIL;
+			x = x * 10 + d;
+		}
+		v->type = GM_T_INT;
+		v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;
+		return 0;
+	}
+	v->type = GM_T_FLOAT;
+	return gm__dec_parse((const char *)s, (size_t)(e - s), &v->u.f) < 0 ? FP_BAIL : 0;
+}
+
+static int fp_push(struct mg *m, const struct gm_str *key, const struct gm_value *v)
+{
+	if (m->fn == m->fcap) {
+		size_t cap = m->fcap ? m->fcap * 2 : 64;
+		struct gm_prop *np = gm_realloc(m->fstk, cap * sizeof(*np));
+
+		if (!np)
+			return GM_ENOMEM;
+		m->fstk = np;
+		m->fcap = cap;
+	}
+	if (key)
+		m->fstk[m->fn].key = *key;
+	m->fstk[m->fn++].val = *v;
+	return 0;
+}
+
+static int fp_value(struct fp *f, struct gm_value *v);
+
+/* f->p at '[' or '{' */
+static int fp_container(struct fp *f, struct gm_value *v)
+{
+	struct mg *m = f->m;
+	size_t base = m->fn, n;
+	int obj = *f->p == '{', error;
+	unsigned char close = obj ? '}' : ']';
+
+	if (++f->depth > FP_MAX_DEPTH)
+		return FP_BAIL;
+	f->p++;
+	fp_ws(f);
+	if (f->p < f->e && *f->p == close) {
+		f->p++;
+	} else {
+		for (;;) {
+			struct gm_str key;
+			struct gm_value x;
+
+			if (obj) {
+				if (f->p >= f->e || *f->p != '"')
+					return FP_BAIL;
+				if ((error = fp_string(f, &key)) != 0)
+					return error;
+				fp_ws(f);
+				if (f->p >= f->e || *f->p != ':')
+					return FP_BAIL;
+				f->p++;
+			}
+			if ((error = fp_value(f, &x)) != 0 ||
+			    (error = fp_push(m, obj ? &key : NULL, &x)) < 0)
+				return error;
+			fp_ws(f);
+			if (f->p < f->e && *f->p == ',') {
+				f->p++;
+				fp_ws(f);
+				continue;
+			}
+			if (f->p < f->e && *f->p == close) {
+				f->p++;
+				break;
+			}
+			return FP_BAIL;
+		}
+	}
+	f->depth--;
+	n = m->fn - base;
+	if (obj) {
+		if (n > FP_MAX_KEYS)
+			return FP_BAIL;
+		for (size_t i = base + 1; i < m->fn; i++)
+			for (size_t j = base; j < i; j++)
+				if (m->fstk[i].key.len == m->fstk[j].key.len &&
+				    (!m->fstk[i].key.len ||
+				     (m->fstk[i].key.p[0] == m->fstk[j].key.p[0] &&
+				      m->fstk[i].key.p[m->fstk[i].key.len - 1] ==
+					      m->fstk[j].key.p[m->fstk[i].key.len - 1] &&
+				      !memcmp(m->fstk[i].key.p, m->fstk[j].key.p,
+					      m->fstk[i].key.len))))
+					return FP_BAIL;
+		v->type = GM_T_MAP;
+		v->u.map.n = n;
+		v->u.map.p = NULL;
+		if (n) {
+			if (!(v->u.map.p = gm_arena_alloc(f->a, n * sizeof(struct gm_prop))))
+				return GM_ENOMEM;
+			memcpy(v->u.map.p, m->fstk + base, n * sizeof(struct gm_prop));
+		}
+	} else {
+		v->type = GM_T_LIST;
+		v->u.list.n = n;
+		v->u.list.v = NULL;
+		if (n) {
+			if (!(v->u.list.v = gm_arena_alloc(f->a, n * sizeof(struct gm_value))))
+				return GM_ENOMEM;
+			for (size_t i = 0; i < n; i++)
+				v->u.list.v[i] = m->fstk[base + i].val;
+		}
+	}
+	m->fn = base;
+	return 0;
+}
+
+static int fp_lit(struct fp *f, const char *lit, size_t n)
+{
+	if ((size_t)(f->e - f->p) < n || memcmp(f->p, lit, n))
+		return FP_BAIL;
+	f->p += n;
+	return 0;
+}
+
+static int fp_value(struct fp *f, struct gm_value *v)
+{
+	fp_ws(f);
+	if (f->p >= f->e)
+		return FP_BAIL;
+	switch (*f->p) {
+	case '"': v->type = GM_T_STRING; return fp_string(f, &v->u.s);
+	case '{':
+	case '[': return fp_container(f, v);
+	case 't':
+		v->type = GM_T_BOOL;
+		v->u.b = 1;
+		return fp_lit(f, "true", 4);
+	case 'f':
+		v->type = GM_T_BOOL;
+		v->u.b = 0;
+		return fp_lit(f, "false", 5);
+	case 'n': v->type = GM_T_NULL; return fp_lit(f, "null", 4);
+	default:
+		if (*f->p == '-' || (*f->p >= '0' && *f->p <= '9'))
+			return fp_number(f, v);
+		return FP_BAIL;
+	}
+}
+
+/* gm__mg_parse_object's contract; the fast path first. */
+static int parse_props(struct mg *m, const char *text, size_t len, struct gm_arena *a,
+		       int keep_nulls, struct gm_prop **out, size_t *n)
+{
+	struct fp f = {m, (const unsigned char *)text, (const unsigned char *)text + len, a, 0};
+	struct gm_value v;
+	int error;
+
+	m->fn = 0;
+	fp_ws(&f);
+	if (f.p < f.e && *f.p == '{') {
+		error = fp_container(&f, &v);
+		if (error < 0)
+			return error;
+		fp_ws(&f);
+		if (!error && f.p == f.e) {
+			size_t k = 0;
+
+			*out = v.u.map.p;
+			*n = v.u.map.n;
+			if (!keep_nulls) {
+				for (size_t i = 0; i < v.u.map.n; i++)
+					if (v.u.map.p[i].val.type != GM_T_NULL)
+						v.u.map.p[k++] = v.u.map.p[i];
+				*n = k;
+			}
+			return 0;
+		}
+	}
+	return gm__mg_parse_object(text, len, a, keep_nulls, out, n);
 }
 
 static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 {
-	struct plist l = {0};
+	struct plist l;
 	struct gm_prop *jp = NULL;
 	size_t njp = 0;
 	struct gm_value v;
@@ -504,6 +942,7 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	int error, parsed;
 
 	rec->kind = GM_NODE;
+	pl_init(&l);
 	if ((error = col_str(m->qn, 0, a, &rec->key)) != 0)
 		return error < 0 ? error : bad_row(m, "node", m->row, "id is NULL");
 	if (!(rec->labels = gm_arena_alloc(a, sizeof(*rec->labels))))
@@ -511,9 +950,10 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	if ((error = col_str(m->qn, 1, a, &rec->labels[0])) != 0)
 		return error < 0 ? error : bad_row(m, "node", m->row, "label is NULL");
 	rec->nlabels = 1;
-	if ((error = col_str(m->qn, 2, a, &text)) < 0)
-		return error;
-	parsed = error == 0 && gm__mg_parse_object(text.p, text.len, a, 0, &jp, &njp) == 0;
+	text.p = (const char *)sqlite3_column_text(m->qn, 2);
+	text.len = (size_t)sqlite3_column_bytes(m->qn, 2);
+	error = text.p ? 0 : 1;
+	parsed = error == 0 && parse_props(m, text.p, text.len, a, 0, &jp, &njp) == 0;
 	gm_error_clear();
 	for (size_t i = 0; parsed && i < njp; i++)
 		if ((error = pl_add(&l, jp[i].key, &jp[i].val)) < 0)
@@ -525,6 +965,8 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	    memcmp(m->json.p, text.p, text.len)) {
 		if (sqlite3_column_type(m->qn, 2) == SQLITE_NULL)
 			v.type = GM_T_NULL;
+		else if ((error = col_str(m->qn, 2, a, &text)) < 0)
+			goto done;
 		else
 			v = (struct gm_value){.type = GM_T_STRING, .u.s = text};
 		if ((error = pl_add(&l, gm_str_c("_mg_json"), &v)) < 0)
@@ -538,7 +980,7 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		goto done;
 	error = pl_finish(&l, a, rec);
 done:
-	gm_free(l.p);
+	pl_free(&l);
 	return error;
 }
 
@@ -551,7 +993,8 @@ static const char *const carrier_json_key[RK__COUNT] = {
 
 static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 {
-	struct plist l = {0}, j = {0};
+	struct plist l;
+	const struct gm_value *slot[RK__COUNT] = {0};
 	struct gm_prop *jp = NULL;
 	size_t njp = 0;
 	struct gm_value v, *nulls = NULL;
@@ -560,6 +1003,7 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	int error, parsed, raw = 0;
 
 	rec->kind = GM_REL;
+	pl_init(&l);
 	if ((error = col_str(m->qr, 0, a, &rec->key)) != 0)
 		return error < 0 ? error : bad_row(m, "relationship", m->row, "id is NULL");
 	if ((error = col_str(m->qr, 1, a, &rec->from)) != 0)
@@ -568,22 +1012,28 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		return error < 0 ? error : bad_row(m, "relationship", m->row, "to_id is NULL");
 	if ((error = col_str(m->qr, 3, a, &rec->type)) != 0)
 		return error < 0 ? error : bad_row(m, "relationship", m->row, "rel_type is NULL");
-	if ((error = col_str(m->qr, 4, a, &text)) < 0)
-		return error;
-	parsed = error == 0 && gm__mg_parse_object(text.p, text.len, a, 1, &jp, &njp) == 0;
+	text.p = (const char *)sqlite3_column_text(m->qr, 4);
+	text.len = (size_t)sqlite3_column_bytes(m->qr, 4);
+	error = text.p ? 0 : 1;
+	parsed = error == 0 && parse_props(m, text.p, text.len, a, 1, &jp, &njp) == 0;
 	gm_error_clear();
-	for (size_t i = 0; parsed && i < njp; i++)
-		if ((error = pl_add(&j, jp[i].key, &jp[i].val)) < 0)
-			goto done;
+	if (!parsed)
+		njp = 0;
+	for (size_t i = 0; i < njp; i++) {
+		int k = rel_key_index(jp[i].key);
+
+		if (k >= 0 && !slot[k])
+			slot[k] = &jp[i].val;
+	}
 	/* the text is reproducible when all 14 keys are there and render the same */
 	if (parsed) {
 		const char *none[RK__COUNT] = {0};
 		int all = 1;
 
 		for (int k = 0; k < RK__COUNT; k++)
-			all &= pl_get(&j, rel_keys[k]) != NULL;
+			all &= slot[k] != NULL;
 		gm_buf_clear(&m->json);
-		error = all ? rel_json(&m->json, get_plist, &j, jp, njp, none) : GM_EDATA;
+		error = all ? rel_json(&m->json, get_slot, slot, jp, njp, none) : GM_EDATA;
 		if (error < 0 && error != GM_EDATA)
 			goto done;
 		raw = error < 0 || m->json.len != text.len || memcmp(m->json.p, text.p, text.len);
@@ -592,18 +1042,18 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		raw = 1;
 	}
 	/* the JSON's members, but the temporal ones come from the columns */
-	for (size_t i = 0; i < j.n; i++) {
-		int is_temporal = 0;
+	for (size_t i = 0; i < njp; i++) {
+		int k = rel_key_index(jp[i].key);
+		int is_temporal = k == RK_VALID_FROM || k == RK_VALID_UNTIL || k == RK_RECORDED ||
+				  k == RK_INVALIDATED_BY;
 
-		for (int t = 0; t < 4; t++)
-			is_temporal |= str_is(j.p[i].key, rel_keys[temporal[t]]);
-		if (!is_temporal && j.p[i].val.type != GM_T_NULL &&
-		    (error = pl_add(&l, j.p[i].key, &j.p[i].val)) < 0)
+		if (!is_temporal && jp[i].val.type != GM_T_NULL &&
+		    (error = pl_add(&l, jp[i].key, &jp[i].val)) < 0)
 			goto done;
 	}
 	for (int t = 0; t < 4; t++) {
 		int k = temporal[t];
-		const struct gm_value *jv = pl_get(&j, rel_keys[k]);
+		const struct gm_value *jv = slot[k];
 
 		if ((error = col_value(m->qr, 6 + t, a, &v)) < 0)
 			goto done;
@@ -638,6 +1088,8 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	if (raw) {
 		if (sqlite3_column_type(m->qr, 4) == SQLITE_NULL)
 			v.type = GM_T_NULL;
+		else if ((error = col_str(m->qr, 4, a, &text)) < 0)
+			goto done;
 		else
 			v = (struct gm_value){.type = GM_T_STRING, .u.s = text};
 		if ((error = pl_add(&l, gm_str_c("_mg_json"), &v)) < 0)
@@ -648,8 +1100,7 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		goto done;
 	error = pl_finish(&l, a, rec);
 done:
-	gm_free(l.p);
-	gm_free(j.p);
+	pl_free(&l);
 	return error;
 }
 
@@ -939,7 +1390,7 @@ static int rel_json(struct gm_buf *b, rel_getter get, void *ctx, const struct gm
 
 		if (k && (error = gm_buf_put(b, ", ", 2)) < 0)
 			return error;
-		if ((error = gm_pyjson_string(b, rel_keys[k], strlen(rel_keys[k]))) < 0 ||
+		if ((error = gm_pyjson_string(b, rel_keys[k], rel_key_len[k])) < 0 ||
 		    (error = gm_buf_put(b, ": ", 2)) < 0)
 			return error;
 		if (v)
@@ -952,11 +1403,7 @@ static int rel_json(struct gm_buf *b, rel_getter get, void *ctx, const struct gm
 			return error;
 	}
 	for (size_t i = 0; i < nextra; i++) {
-		int known = gm__mg_is_carrier(extra[i].key);
-
-		for (int k = 0; k < RK__COUNT && !known; k++)
-			known = str_is(extra[i].key, rel_keys[k]);
-		if (known)
+		if (gm__mg_is_carrier(extra[i].key) || rel_key_index(extra[i].key) >= 0)
 			continue;
 		if ((error = gm_buf_put(b, ", ", 2)) < 0 ||
 		    (error = gm_pyjson_string(b, extra[i].key.p, extra[i].key.len)) < 0 ||
@@ -1231,6 +1678,8 @@ static int mg_close(struct gm_backend *b)
 		unlink_db(m->path);
 	gm_buf_free(&m->json);
 	gm_buf_free(&m->tmp);
+	gm_buf_free(&m->fstr);
+	gm_free(m->fstk);
 	gm_arena_free(m->scratch);
 	gm_free(m->path);
 	gm_free(m);

@@ -5,7 +5,7 @@
 #include "buf.h"
 #include "gmig/gmig.h"
 
-int gm_buf_grow(struct gm_buf *b, size_t n)
+int gm__buf_grow(struct gm_buf *b, size_t n)
 {
 	size_t cap = b->cap ? b->cap : 256;
 	char *p;
@@ -27,17 +27,6 @@ int gm_buf_grow(struct gm_buf *b, size_t n)
 	}
 	b->p = p;
 	b->cap = cap;
-	return 0;
-}
-
-int gm_buf_put(struct gm_buf *b, const void *p, size_t n)
-{
-	if (gm_buf_grow(b, n) < 0)
-		return GM_ENOMEM;
-	if (n)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
 	return 0;
 }
 
@@ -67,14 +56,21 @@ int gm_buf_printf(struct gm_buf *b, const char *fmt, ...)
 
 int gm_buf_put_u64(struct gm_buf *b, unsigned long long v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	char *o;
+	size_t n = 1;
 
+	for (unsigned long long t = v; t >= 10; t /= 10)
+		n++;
+	if (gm_buf_grow(b, n) < 0)
+		return GM_ENOMEM;
+	o = b->p + b->len + n;
+	*o = '\0';
 	do {
-		tmp[--i] = (char)('0' + v % 10);
+		*--o = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return gm_buf_put(b, tmp + i, sizeof(tmp) - i);
+	b->len += n;
+	return 0;
 }
 
 int gm_buf_put_i64(struct gm_buf *b, long long v)

@@ -19,9 +19,27 @@ struct gm_buf {
 		NULL, 0, 0, 0                                                                      \
 	}
 
+int gm__buf_grow(struct gm_buf *b, size_t n);
+
 /** Makes room for n more bytes. Returns 0 or GM_ENOMEM (and sets b->oom). */
-int gm_buf_grow(struct gm_buf *b, size_t n);
-int gm_buf_put(struct gm_buf *b, const void *p, size_t n);
+static inline int gm_buf_grow(struct gm_buf *b, size_t n)
+{
+	if (b->len + n < b->cap && !b->oom)
+		return 0;
+	return gm__buf_grow(b, n);
+}
+
+static inline int gm_buf_put(struct gm_buf *b, const void *p, size_t n)
+{
+	if (gm_buf_grow(b, n) < 0)
+		return -4; /* GM_ENOMEM */
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
 int gm_buf_puts(struct gm_buf *b, const char *s);
 int gm_buf_printf(struct gm_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)

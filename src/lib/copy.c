@@ -275,36 +275,45 @@ static void progress(struct copy *c, int final)
 	c->o->progress(&p, c->o->progress_ctx);
 }
 
+/* " (line N)" for messages, formatted only when one is written. */
+static const char *pos_of(const struct gm_record *r, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (r->line)
+		snprintf(buf, n, " (line %llu)", (unsigned long long)r->line);
+	return buf;
+}
+
+#define POS pos_of(r, pos, sizeof(pos))
+
 /* Checks one record read from the source; returns GM_EDATA with the reason when it is bad. */
 static int check(struct copy *c, struct gm_record *r)
 {
 	const char *what = r->kind == GM_NODE ? "node" : "relationship";
-	char pos[96] = "";
+	char pos[96];
 	uint32_t bad;
 	int error;
 
-	if (r->line)
-		snprintf(pos, sizeof(pos), " (line %llu)", (unsigned long long)r->line);
 	if (r->kind == GM_NODE) {
 		if (c->seen_rel)
 			return gm_error_set(GM_EDATA,
 					    "node '%.*s' after relationships%s: sources "
 					    "must give all nodes first",
-					    (int)r->key.len, r->key.p, pos);
+					    (int)r->key.len, r->key.p, POS);
 		if (!r->key.p)
-			return gm_error_set(GM_EDATA, "node without a key%s", pos);
+			return gm_error_set(GM_EDATA, "node without a key%s", POS);
 	} else if (r->kind == GM_REL) {
 		c->seen_rel = 1;
 		if (!r->type.len)
-			return gm_error_set(GM_EDATA, "relationship without a type%s", pos);
+			return gm_error_set(GM_EDATA, "relationship without a type%s", POS);
 		if (!r->from.p || !r->to.p)
-			return gm_error_set(GM_EDATA, "relationship without an endpoint%s", pos);
+			return gm_error_set(GM_EDATA, "relationship without an endpoint%s", POS);
 	} else {
-		return gm_error_set(GM_EDATA, "record of unknown kind%s", pos);
+		return gm_error_set(GM_EDATA, "record of unknown kind%s", POS);
 	}
 	if ((error = gm_record_canonicalize(r)) < 0)
 		return gm_error_set(error, "invalid %s '%.*s'%s: %s", what, (int)r->key.len,
-				    r->key.p ? r->key.p : "", pos, gm_error_last());
+				    r->key.p ? r->key.p : "", POS, gm_error_last());
 	if ((bad = gm_record_types(r) & ~(c->dst ? c->dst->types : c->dst_ops->types))) {
 		int t = 0;
 
@@ -312,11 +321,13 @@ static int check(struct copy *c, struct gm_record *r)
 			t++;
 		return gm_error_set(GM_EUNSUPPORTED,
 				    "%s '%.*s'%s has a %s value, which the %s format cannot store",
-				    what, (int)r->key.len, r->key.p ? r->key.p : "", pos,
+				    what, (int)r->key.len, r->key.p ? r->key.p : "", POS,
 				    gm_type_name((enum gm_type)t), c->dst_ops->name);
 	}
 	return 0;
 }
+
+#undef POS
 
 static int run(struct copy *c)
 {

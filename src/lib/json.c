@@ -21,6 +21,32 @@
 #include "gmig/gmig.h"
 #include "json.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/*
+ * Bit i set when byte i of the 16 at p is '"', '\\', a control character, or
+ * (hi) >= 0x80, or (del) 0x7f.
+ */
+static inline unsigned special16(const unsigned char *p, int hi, int del)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+				 _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	unsigned bits;
+
+	/* x <= 0x1f unsigned: max(x, 0x1f) == 0x1f */
+	m = _mm_or_si128(m,
+			 _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)));
+	if (del)
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+	bits = (unsigned)_mm_movemask_epi8(m);
+	if (hi)
+		bits |= (unsigned)_mm_movemask_epi8(x);
+	return bits;
+}
+#endif
+
 #define GM_JSON_MAX_NUMBER (1u << 20)
 #define END_OF_INPUT 256
 
@@ -347,6 +373,17 @@ static int scan_string(struct gm_json_reader *r, struct gm_json_token *t)
 	for (;;) {
 		unsigned int c;
 
+#if defined(__SSE2__)
+		while (e - p >= 16) {
+			unsigned bits = special16(p, 1, 0);
+
+			if (bits) {
+				p += __builtin_ctz(bits);
+				break;
+			}
+			p += 16;
+		}
+#endif
 		while (e - p >= 8) {
 			uint64_t x;
 
@@ -829,6 +866,14 @@ static char *put_u(char *o, unsigned long v)
 
 #define PUT_CHUNK 65536
 
+/* Nonzero when one of the 8 bytes in x is c (< 0x80). */
+static inline uint64_t has_byte(uint64_t x, unsigned c)
+{
+	uint64_t y = x ^ (ONES * c);
+
+	return (y - ONES) & ~y & HIGHS;
+}
+
 /* Nonzero when one of the 8 bytes in x needs escaping ('"', '\\', < 0x20), or is >= 0x80 when ascii. */
 static inline uint64_t needs_esc(uint64_t x, uint64_t hi)
 {
@@ -842,6 +887,7 @@ int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int
 {
 	const unsigned char *s = (const unsigned char *)p, *end = s + len;
 	int ascii = flags & GM_JSON_W_ASCII;
+	int del = ascii && (flags & GM_JSON_W_DEL);
 	uint64_t hi = ascii ? HIGHS : 0;
 	char *o;
 
@@ -860,15 +906,29 @@ int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int
 			const unsigned char *run = s;
 			unsigned int c;
 
+#if defined(__SSE2__)
+			while (ce - s >= 16) {
+				unsigned bits = special16(s, ascii, del);
+
+				if (bits) {
+					s += __builtin_ctz(bits);
+					break;
+				}
+				s += 16;
+			}
+#endif
 			while (ce - s >= 8) {
 				uint64_t x;
 
 				memcpy(&x, s, 8);
-				if (needs_esc(x, hi))
+				if (needs_esc(x, hi) || (del && has_byte(x, 0x7f)))
 					break;
 				s += 8;
 			}
-			if (ascii)
+			if (del)
+				while (s < ce && !esc_tab[*s] && *s < 0x7f)
+					s++;
+			else if (ascii)
 				while (s < ce && !esc_tab[*s] && *s < 0x80)
 					s++;
 			else
@@ -882,7 +942,7 @@ int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int
 				break;
 			c = *s;
 			if (c < 0x80) {
-				if (esc_tab[c] == 'u') {
+				if (esc_tab[c] == 'u' || c == 0x7f) {
 					o = put_u(o, c);
 				} else {
 					*o++ = '\\';

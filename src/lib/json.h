@@ -82,6 +82,9 @@ const char *gm_json_name(const struct gm_json_reader *r);
 #define GM_JSON_W_ASCII                                                                            \
 	(1u << 0) /* escape every non-ASCII character as \uXXXX (Python ensure_ascii) */
 
+#define GM_JSON_W_DEL                                                                              \
+	(1u << 1) /* with GM_JSON_W_ASCII: also DEL (0x7f) as \u007f, as Python does */
+
 /** Writes p[0..len) as a JSON string with quotes. Bytes must be valid UTF-8. */
 int gm_json_put_string(struct gm_buf *b, const char *p, size_t len, unsigned int flags);
 

@@ -11,7 +11,8 @@
 
 int gm_pyjson_float(struct gm_buf *b, double d)
 {
-	struct gm_buf t = GM_BUF_INIT;
+	char tb[64];
+	struct gm_buf t = {tb, 0, sizeof(tb), 0}; /* gm_fmt_double writes at most 26 bytes */
 	char digits[40], o[64];
 	int nd = 0, exp10 = 0, esign = 1, decpt, error, seen_point = 0, lead = 1;
 	size_t len = 0;
@@ -24,10 +25,8 @@ int gm_pyjson_float(struct gm_buf *b, double d)
 	if (d == 0)
 		return gm_buf_puts(b, signbit(d) ? "-0.0" : "0.0");
 	/* the shortest round-trip digits come from valtext; only the layout differs */
-	if ((error = gm_fmt_double(&t, d)) < 0) {
-		gm_buf_free(&t);
+	if ((error = gm_fmt_double(&t, d)) < 0)
 		return error;
-	}
 	q = t.p;
 	end = t.p + t.len;
 	if (*q == '-') {
@@ -59,11 +58,10 @@ int gm_pyjson_float(struct gm_buf *b, double d)
 			exp10 = exp10 * 10 + (*q - '0');
 		decpt += esign * exp10;
 	}
-	gm_buf_free(&t);
 	while (nd > 1 && digits[nd - 1] == '0')
 		nd--;
 	if (decpt <= -4 || decpt > 16) {
-		int e = decpt - 1;
+		int e = decpt - 1, ae = e < 0 ? -e : e;
 
 		o[len++] = digits[0];
 		if (nd > 1) {
@@ -71,8 +69,12 @@ int gm_pyjson_float(struct gm_buf *b, double d)
 			memcpy(o + len, digits + 1, (size_t)nd - 1);
 			len += (size_t)nd - 1;
 		}
-		len += (size_t)snprintf(o + len, sizeof(o) - len, "e%c%02d", e < 0 ? '-' : '+',
-					e < 0 ? -e : e);
+		o[len++] = 'e';
+		o[len++] = e < 0 ? '-' : '+';
+		if (ae >= 100)
+			o[len++] = (char)('0' + ae / 100);
+		o[len++] = (char)('0' + ae / 10 % 10);
+		o[len++] = (char)('0' + ae % 10);
 	} else if (decpt <= 0) {
 		o[len++] = '0';
 		o[len++] = '.';
@@ -99,24 +101,8 @@ int gm_pyjson_float(struct gm_buf *b, double d)
 
 int gm_pyjson_string(struct gm_buf *b, const char *p, size_t n)
 {
-	size_t start = b->len, len;
-	char *copy;
-	int error;
-
-	if ((error = gm_json_put_string(b, p, n, GM_JSON_W_ASCII)) < 0)
-		return error;
-	/* json.c leaves DEL (0x7f) as it is; Python's ensure_ascii escapes it */
-	if (!memchr(b->p + start, 0x7f, b->len - start))
-		return 0;
-	len = b->len - start;
-	if (!(copy = gm_malloc(len)))
-		return GM_ENOMEM;
-	memcpy(copy, b->p + start, len);
-	b->len = start;
-	for (size_t i = 0; i < len && !error; i++)
-		error = copy[i] == 0x7f ? gm_buf_put(b, "\\u007f", 6) : gm_buf_putc(b, copy[i]);
-	gm_free(copy);
-	return error;
+	/* ensure_ascii escapes DEL (0x7f) too */
+	return gm_json_put_string(b, p, n, GM_JSON_W_ASCII | GM_JSON_W_DEL);
 }
 
 int gm_pyjson_isoformat(struct gm_buf *b, const struct gm_temporal *t)

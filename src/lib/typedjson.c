@@ -271,12 +271,15 @@ struct item {
 	uint64_t line, offset; /* of the key, for duplicate messages */
 };
 
+#define LOCAL_ITEMS 32
+
 struct ctx {
 	struct gm_json_reader *r;
 	struct gm_arena *a;
 	unsigned int flags;
-	struct item *stk;
+	struct item *stk; /* local until it outgrows it, then on the heap */
 	size_t n, cap;
+	struct item local[LOCAL_ITEMS];
 };
 
 #if defined(__GNUC__)
@@ -308,16 +311,20 @@ static int bad_here(struct ctx *c, const struct gm_json_token *t)
 static int push(struct ctx *c, struct item **it)
 {
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct item *s = gm_realloc(c->stk, cap * sizeof(*s));
+		size_t cap = c->cap * 2;
+		struct item *s;
 
-		if (!s)
+		if (c->stk == c->local) {
+			if (!(s = gm_malloc(cap * sizeof(*s))))
+				return GM_ENOMEM;
+			memcpy(s, c->local, c->n * sizeof(*s));
+		} else if (!(s = gm_realloc(c->stk, cap * sizeof(*s)))) {
 			return GM_ENOMEM;
+		}
 		c->stk = s;
 		c->cap = cap;
 	}
 	*it = &c->stk[c->n++];
-	memset(*it, 0, sizeof(**it));
 	return 0;
 }
 
@@ -352,68 +359,6 @@ static int parse_int(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
-/*
- * Clinger's fast path: at most 15 significant digits and a decimal exponent
- * within +-22 give two exact doubles, and one IEEE multiplication or division
- * of exact operands is correctly rounded, so the result equals strtod's.
- * Returns -1 when the text needs the general conversion.
- */
-static int fast_double(const char *s, size_t n, double *out)
-{
-	static const double p10[23] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
-				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-	uint64_t m = 0;
-	int nd = 0, e = 0, neg = 0, frac = 0;
-	size_t i = 0;
-	double d;
-
-	if (i < n && s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	for (; i < n; i++) {
-		unsigned dg = (unsigned)(s[i] - '0');
-
-		if (s[i] == '.') {
-			frac = 1;
-			continue;
-		}
-		if (dg > 9)
-			break;
-		if (frac)
-			e--;
-		if (!m && !dg)
-			continue;
-		if (++nd > 15)
-			return -1;
-		m = m * 10 + dg;
-	}
-	if (i < n) { /* exponent (the grammar was checked by the parser) */
-		int es = 1, x = 0;
-
-		i++;
-		if (s[i] == '+' || s[i] == '-')
-			es = s[i++] == '-' ? -1 : 1;
-		for (; i < n; i++) {
-			if (x > 1000)
-				return -1;
-			x = x * 10 + (s[i] - '0');
-		}
-		e += es * x;
-	}
-	if (!m) {
-		*out = neg ? -0.0 : 0.0;
-		return 0;
-	}
-	if (e < -22 || e > 22)
-		return -1;
-	d = (double)m;
-	d = e < 0 ? d / p10[-e] : d * p10[e];
-	*out = neg ? -d : d;
-	return 0;
-}
-
 static int number_value(struct ctx *c, const struct gm_json_token *t, struct gm_value *out)
 {
 	if (t->is_int) {
@@ -424,7 +369,7 @@ static int number_value(struct ctx *c, const struct gm_json_token *t, struct gm_
 		return 0;
 	}
 	out->type = GM_T_FLOAT;
-	if (fast_double(t->text, t->len, &out->u.f) == 0)
+	if (gm__dec_parse(t->text, t->len, &out->u.f) == 0)
 		return 0;
 	if (gm_parse_double(t->text, t->len, &out->u.f) < 0)
 		return bad_here(c, t);
@@ -499,7 +444,10 @@ static int read_map_from(struct ctx *c, struct gm_json_token *t, struct gm_value
 		if (k < DUP_LINEAR) {
 			for (size_t i = base; i < c->n; i++)
 				if (c->stk[i].p.key.len == t->len &&
-				    !memcmp(c->stk[i].p.key.p, t->text, t->len)) {
+				    (!t->len ||
+				     (c->stk[i].p.key.p[0] == t->text[0] &&
+				      c->stk[i].p.key.p[t->len - 1] == t->text[t->len - 1] &&
+				      !memcmp(c->stk[i].p.key.p, t->text, t->len)))) {
 					error = bad(c, t->line, t->offset, "duplicate key \"%.*s\"",
 						    t->len > 200 ? 200 : (int)t->len, t->text);
 					goto done;
@@ -591,7 +539,7 @@ static int read_vector(struct ctx *c, const struct gm_json_token *first, struct 
 	if (first->tok != GM_JSON_ARR_BEGIN)
 		return bad(c, first->line, first->offset, "Vector _value must be an array");
 	for (;;) {
-		float f;
+		float f = 0;
 
 		if ((error = gm_json_next(c->r, &t)) < 0)
 			goto done;
@@ -761,9 +709,16 @@ static int read_any(struct ctx *c, const struct gm_json_token *t, struct gm_valu
 int gm_tjson_read(struct gm_json_reader *r, const struct gm_json_token *first, struct gm_arena *a,
 		  struct gm_value *out, unsigned int flags)
 {
-	struct ctx c = {r, a, flags, NULL, 0, 0};
+	struct ctx c;
 	struct gm_json_token t;
 	int error;
+
+	c.r = r;
+	c.a = a;
+	c.flags = flags;
+	c.stk = c.local;
+	c.n = 0;
+	c.cap = LOCAL_ITEMS;
 
 	if (!first) {
 		if ((error = gm_json_next(r, &t)) < 0)
@@ -772,6 +727,7 @@ int gm_tjson_read(struct gm_json_reader *r, const struct gm_json_token *first, s
 	}
 	out->type = GM_T_NULL;
 	error = read_any(&c, first, out, 0);
-	gm_free(c.stk);
+	if (c.stk != c.local)
+		gm_free(c.stk);
 	return error;
 }

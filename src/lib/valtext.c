@@ -523,6 +523,8 @@ static int scan_double(struct sc *s, double *out)
 	}
 	if (i != n)
 		return fail(s, "unexpected '%c' at offset %zu", p[i], i);
+	if (gm__dec_parse(p, n, out) == 0)
+		return 0;
 	if (n >= sizeof(small) && !(tmp = gm_malloc(n + 1))) {
 		s->oom = 1;
 		return fail(s, "out of memory");
@@ -579,6 +581,222 @@ static int short_decimal(double d, char *digits, int *nd, int *exp10)
 	}
 	return 0;
 }
+
+/*
+ * Exact decimal <-> binary steps in x87 extended precision (64-bit significand),
+ * where it exists. Every integer below 2^64 and every 10^k with k <= 27
+ * (5^27 < 2^64) is exact there, so m * 10^k and m / 10^k are ONE correctly
+ * rounded operation. Rounding that again to a double (53 bits) gives the
+ * correctly rounded double unless the extended result lies exactly halfway
+ * between two doubles (its low 11 bits 10000000000): rounding to 64 bits is
+ * monotonic and every such halfway point is representable, so the first
+ * rounding cannot carry a value across one. That case is left to strtod.
+ */
+#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
+#define HAVE_LD80 1
+static const long double ld_p10[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,	 1e6L,
+				       1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+				       1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+				       1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* m * 10^e10 as a double; -1 when this path cannot tell (the caller uses strtod). */
+static int ld_to_double(uint64_t m, int e10, double *out)
+{
+	long double v = (long double)m;
+	uint64_t bits;
+
+	if (e10 < -27 || e10 > 27)
+		return -1;
+	v = e10 < 0 ? v / ld_p10[-e10] : v * ld_p10[e10];
+	memcpy(&bits, &v, sizeof(bits)); /* the significand: the low 8 bytes on x86 */
+	if ((bits & 0x7ff) == 0x400)
+		return -1;
+	*out = (double)v;
+	return 0;
+}
+#endif
+
+int gm__dec_to_double(uint64_t m, int e10, double *out)
+{
+	static const double p10[23] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
+				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+	if (m == 0) {
+		*out = 0.0;
+		return 0;
+	}
+	/* Clinger: both operands exact doubles, one correctly rounded operation */
+	if (m < (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+		*out = e10 < 0 ? (double)m / p10[-e10] : (double)m * p10[e10];
+		return 0;
+	}
+#ifdef HAVE_LD80
+	return ld_to_double(m, e10, out);
+#else
+	return -1;
+#endif
+}
+
+int gm__dec_parse(const char *p, size_t n, double *out)
+{
+	uint64_t m = 0;
+	int nd = 0, e = 0, neg = 0, frac = 0;
+	size_t i = 0;
+
+	if (i < n && p[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < n; i++) {
+		unsigned dg = (unsigned)(p[i] - '0');
+
+		if (p[i] == '.') {
+			frac = 1;
+			continue;
+		}
+		if (dg > 9)
+			break;
+		e -= frac;
+		if (!m && !dg)
+			continue;
+		if (++nd > 19)
+			return -1;
+		m = m * 10 + dg;
+	}
+	if (i < n) { /* exponent: [eE][+-]?digits (checked by the caller) */
+		int es = 1, x = 0;
+
+		if (++i < n && (p[i] == '+' || p[i] == '-'))
+			es = p[i++] == '-' ? -1 : 1;
+		for (; i < n; i++) {
+			if (x > 10000)
+				return -1;
+			x = x * 10 + (p[i] - '0');
+		}
+		e += es * x;
+	}
+	if (gm__dec_to_double(m, e, out) < 0)
+		return -1;
+	if (neg)
+		*out = -*out;
+	return 0;
+}
+
+#ifdef HAVE_LD80
+static const uint64_t pow10u[18] = {1ULL,
+				    10ULL,
+				    100ULL,
+				    1000ULL,
+				    10000ULL,
+				    100000ULL,
+				    1000000ULL,
+				    10000000ULL,
+				    100000000ULL,
+				    1000000000ULL,
+				    10000000000ULL,
+				    100000000000ULL,
+				    1000000000000ULL,
+				    10000000000000ULL,
+				    100000000000000ULL,
+				    1000000000000000ULL,
+				    10000000000000000ULL,
+				    100000000000000000ULL};
+
+static const char two_digits[] = "00010203040506070809101112131415161718192021222324252627282930"
+				 "31323334353637383940414243444546474849505152535455565758596061"
+				 "62636465666768697071727374757677787980818283848586878889909192"
+				 "93949596979899";
+
+/* The p decimal digits of r (r < 10^p), leading zeros included. */
+static void put_digits(char *o, uint64_t r, int p)
+{
+	while (p >= 2) {
+		unsigned k = (unsigned)(r % 100) * 2;
+
+		r /= 100;
+		p -= 2;
+		o[p] = two_digits[k];
+		o[p + 1] = two_digits[k + 1];
+	}
+	if (p)
+		o[0] = (char)('0' + r);
+}
+
+/*
+ * Shortest digits for a double in the usual range without printf or strtod.
+ * s = |d| * 10^(16-x) in [10^16, 10^17) is one extended-precision operation,
+ * so it is off by at most 2^-8 (s < 2^57). From it, |d| rounded to 17, 16
+ * and 15 significant digits is exact integer arithmetic unless the dropped
+ * part is within 2^-7 of one half; the first of 15, 16 digits that reads back
+ * is taken, else 17. This is what the printf path below computes (the
+ * correctly rounded 15-, 16- or 17-digit decimal). Returns 0 (the caller uses
+ * that path) near a 15/16-digit tie, outside 10^-11..10^43 or when reading
+ * back is undecided; a 17-digit tie asks printf for just those digits.
+ */
+static int shortest_ld(double d, char *digits, int *nd, int *exp10)
+{
+	long double a = fabs(d), s, fr;
+	uint64_t R;
+	int x, k;
+
+	/* floor(ilogb * log10(2)) is x or x - 1 */
+	x = (ilogb(d) * 78913) >> 18;
+	for (int tries = 0;; tries++) {
+		k = 16 - x;
+		if (k < -27 || k > 27 || tries > 2)
+			return 0;
+		s = k < 0 ? a / ld_p10[-k] : a * ld_p10[k];
+		if (s >= 1e17L)
+			x++;
+		else if (s < 1e16L)
+			x--;
+		else
+			break;
+	}
+	R = (uint64_t)s;
+	fr = s - (long double)R;
+	for (int p = 15; p <= 17; p++) {
+		uint64_t div = pow10u[17 - p], r = R / div;
+		long double t = (long double)(R % div) + fr, half = 0.5L * (long double)div;
+		int ex = x;
+		double back;
+
+		if (t > half - 0x1p-7L && t < half + 0x1p-7L) {
+			char e[40];
+
+			if (p < 17)
+				return 0;
+			snprintf(e, sizeof(e), "%.16e", fabs(d));
+			digits[0] = e[0];
+			memcpy(digits + 1, e + 2, 16);
+			*nd = 17;
+			*exp10 = atoi(e + 19);
+			goto strip;
+		}
+		r += t > half;
+		if (r == pow10u[p]) {
+			r = pow10u[p - 1];
+			ex++;
+		}
+		if (p < 17) {
+			if (ld_to_double(r, ex - p + 1, &back) < 0)
+				return 0;
+			if (back != a)
+				continue;
+		}
+		put_digits(digits, r, p);
+		*nd = p;
+		*exp10 = ex;
+		goto strip;
+	}
+	return 0;
+strip:
+	while (*nd > 1 && digits[*nd - 1] == '0')
+		(*nd)--;
+	return 1;
+}
+#endif
 
 /*
  * Writes the shortest "%.*e" text of a normal double that reads back as d, for
@@ -647,6 +865,13 @@ static size_t fmt_real(char *o, double d, int f32)
 		return (size_t)sprintf(o, "NaN");
 	if (isinf(d))
 		return (size_t)sprintf(o, d < 0 ? "-Infinity" : "Infinity");
+#ifdef HAVE_LD80
+	if (!f32 && fabs(d) >= DBL_MIN && shortest_ld(d, digits, &nd, &exp10)) {
+		if (signbit(d))
+			o[len++] = '-';
+		goto layout;
+	}
+#endif
 	if (!f32 && short_decimal(d, digits, &nd, &exp10)) {
 		if (signbit(d))
 			o[len++] = '-';
@@ -690,8 +915,16 @@ layout:
 			memcpy(o + len, digits + 1, (size_t)nd - 1);
 			len += (size_t)nd - 1;
 		}
-		len += (size_t)sprintf(o + len, "e%c%02d", exp10 < 0 ? '-' : '+',
-				       exp10 < 0 ? -exp10 : exp10);
+		{
+			int ax = exp10 < 0 ? -exp10 : exp10;
+
+			o[len++] = 'e';
+			o[len++] = exp10 < 0 ? '-' : '+';
+			if (ax >= 100)
+				o[len++] = (char)('0' + ax / 100);
+			o[len++] = (char)('0' + ax / 10 % 10);
+			o[len++] = (char)('0' + ax % 10);
+		}
 	} else if (decpt <= 0) {
 		o[len++] = '0';
 		o[len++] = '.';

@@ -50,6 +50,13 @@ int gm_fmt_float32(struct gm_buf *b, float f);
 int gm_parse_double(const char *p, size_t n, double *out);
 /** Parses a decimal int64; GM_EDATA on overflow or junk. */
 int gm_parse_int64(const char *p, size_t n, int64_t *out);
+/*
+ * Internal fast paths: m * 10^e10 correctly rounded, and a JSON number's text
+ * (grammar already checked) as a double, when that is cheap to do exactly;
+ * -1 otherwise (the caller falls back to strtod). Never out of range.
+ */
+int gm__dec_to_double(uint64_t m, int e10, double *out);
+int gm__dec_parse(const char *p, size_t n, double *out);
 
 /**
  * Appends the canonical text of v, which must be a temporal type, Duration,

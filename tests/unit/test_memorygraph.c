@@ -304,6 +304,100 @@ static void test_read_literal_rows(void **state)
 }
 
 /* The invalidation MemoryGraph does: columns change, the JSON does not. */
+/* memorygraph.c's parser of the properties text, as mgmap.h declares it */
+int gm__mg_parse_object(const char *text, size_t len, struct gm_arena *a, int keep_nulls,
+			struct gm_prop **out, size_t *n);
+
+/*
+ * The backend reads properties with a fast parser and falls back to the general
+ * one: for every text, the values read are the general parser's, and a text it
+ * rejects travels verbatim in _mg_json.
+ */
+static void test_read_props_like_general_parser(void **state)
+{
+	static const char *const texts[] = {
+		"{\"id\": \"a\", \"type\": \"fix\", \"n\": -0, \"big\": 9223372036854775807}",
+		"{\"x\": -9223372036854775808, \"y\": 9223372036854775808}",
+		"{\"f\": 0.1, \"g\": -532659.8954370818, \"h\": 1e-05, \"i\": 1.5e+300, \"j\": "
+		"2E3}",
+		"{\"f\": 1.00000000000000000000001, \"g\": 123456789012345678901234.5}",
+		"{\"s\": \"caf\\u00e9 \\ud834\\udd1e \\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u0000 end\"}",
+		"{\"s\": \"lone \\ud834 surrogate\"}",
+		"{\"s\": \"lone \\udd1e low\"}",
+		"{\"s\": \"bad \\x escape\"}",
+		"{\"s\": \"raw \xc3\xa9 utf8\"}",
+		"{\"s\": \"bad \xc3 utf8\"}",
+		"{\"s\": \"ctl \x01 char\"}",
+		"{\"l\": [1, [2, [3, {}]], [], {\"k\": null}], \"m\": {\"a\": {\"b\": [true, "
+		"false]}}}",
+		"{\"a\": 1, \"a\": 2}",
+		"{\"a\\u0062\": 1, \"ab\": 2}",
+		"{\"n\": NaN}",
+		"{\"n\": Infinity}",
+		"{\"n\": 01}",
+		"{\"n\": 1.}",
+		"{\"n\": .5}",
+		"{\"n\": 1e}",
+		"{\"n\": 1+2}",
+		"{\"n\": -}",
+		"{\"t\": truex}",
+		"{\"t\": nul}",
+		"{\"a\": 1,}",
+		"{\"a\": 1} x",
+		"{\"a\": 1}  \n\t",
+		"  {\"a\" :1 ,\"b\":null}",
+		"\xef\xbb\xbf{\"bom\": 1}",
+		"[1, 2]",
+		"\"just a string\"",
+		"{}",
+		"",
+		"{\"a\": 1",
+		"{\"deep\": "
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]"
+		"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	};
+	enum { N = sizeof(texts) / sizeof(texts[0]) };
+	char path[300], uri[320];
+	struct gm_record recs[N];
+	struct gm_arena *a;
+	size_t n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/props.db", dir);
+	make_literal_db(path);
+	sql(path, "DELETE FROM relationships; DELETE FROM nodes");
+	for (size_t i = 0; i < N; i++)
+		sql(path, "INSERT INTO nodes VALUES ('n%03d','Memory',%Q,'t','t')", (int)i,
+		    texts[i]);
+	snprintf(uri, sizeof(uri), "memorygraph:%s", path);
+	assert_int_equal(gm_arena_new(&a), 0);
+	n = read_all(uri, recs, N, a);
+	assert_int_equal(n, N);
+	for (size_t i = 0; i < N; i++) {
+		struct gm_prop *p = NULL;
+		size_t np = 0, k = 0;
+		int ok = gm__mg_parse_object(texts[i], strlen(texts[i]), a, 0, &p, &np) == 0;
+
+		for (size_t j = 0; j < recs[i].nprops; j++) {
+			const struct gm_prop *r = &recs[i].props[j];
+
+			if (r->key.len >= 4 && !memcmp(r->key.p, "_mg_", 4))
+				continue;
+			if (!ok || k >= np)
+				fail_msg("text %zu: unexpected property '%.*s'", i, (int)r->key.len,
+					 r->key.p);
+			if (!gm_str_eq(r->key, p[k].key) || !gm_value_equal(&r->val, &p[k].val))
+				fail_msg("text %zu: property %zu differs", i, k);
+			k++;
+		}
+		if (ok && k != np)
+			fail_msg("text %zu: %zu properties read, %zu parsed", i, k, np);
+		if (!ok)
+			assert_str(find(&recs[i], "_mg_json"), texts[i]);
+	}
+	gm_arena_free(a);
+}
+
 static void test_read_invalidated(void **state)
 {
 	char path[300], uri[320];
@@ -469,10 +563,15 @@ static void test_mgjson_read_literal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_float_repr),	    cmocka_unit_test(test_string_ascii),
-		cmocka_unit_test(test_value_layouts),	    cmocka_unit_test(test_isoformat),
-		cmocka_unit_test(test_read_literal_rows),   cmocka_unit_test(test_read_invalidated),
-		cmocka_unit_test(test_write_same_rows),	    cmocka_unit_test(test_mgjson_literal),
+		cmocka_unit_test(test_float_repr),
+		cmocka_unit_test(test_string_ascii),
+		cmocka_unit_test(test_value_layouts),
+		cmocka_unit_test(test_isoformat),
+		cmocka_unit_test(test_read_literal_rows),
+		cmocka_unit_test(test_read_invalidated),
+		cmocka_unit_test(test_read_props_like_general_parser),
+		cmocka_unit_test(test_write_same_rows),
+		cmocka_unit_test(test_mgjson_literal),
 		cmocka_unit_test(test_mgjson_read_literal),
 	};
 
