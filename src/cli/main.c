@@ -26,6 +26,7 @@ static const struct {
 	 "check a graph for dangling relationships, duplicate keys, mixed types"},
 	{"generate", cmd_generate, "write a seeded synthetic graph (every value type)"},
 	{"formats", cmd_formats, "list the backends and formats and what each can do"},
+	{"rollback", cmd_rollback, "remove what one migrate run wrote to a store"},
 };
 
 static void usage(FILE *out)
@@ -70,7 +71,7 @@ static int finish_stdout(int rc)
 
 int main(int argc, const char **argv)
 {
-	const char *fail = getenv("GMIG_FAIL_ALLOC");
+	const char *fail = getenv("GMIG_FAIL_ALLOC"), *fault = getenv("GMIG_FAULT");
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
@@ -81,6 +82,10 @@ int main(int argc, const char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (fail && *fail)
 		gm_alloc_fail_after(strtoul(fail, NULL, 10), 1);
+	if (gm_fault_set(fault) < 0) {
+		fprintf(stderr, "gmig: GMIG_FAULT: %s\n", gm_error_last());
+		return USAGE_ERROR;
+	}
 
 	if (argc < 2) {
 		usage(stderr);
