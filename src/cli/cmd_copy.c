@@ -249,7 +249,8 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	if (a->json)
 		summary_json(report, &st, rc, a->dry_run);
 	/* after a failure the table only helps where batches were committed (stores) */
-	else if (st.source_backend && (error == 0 || (st.target_txn && st.nrows)))
+	else if (st.source_backend &&
+		 (error == 0 || (st.target_txn && st.nrows && !st.rolled_back)))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
 	if (a->managed && !a->dry_run && st.run > 0 && !a->json && error == 0)
 		fprintf(report, "run %lld\n", (long long)st.run);

@@ -264,7 +264,7 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 
 	memset(c, 0, sizeof(*c));
 	if (stat(path, &sb) < 0)
-		return gm_error_set(GM_ENOTFOUND, "no checkpoint '%s'", path);
+		return gm_error_set(GM_ENOTFOUND, "no checkpoint '%s': nothing to resume", path);
 	if ((error = gm_in_open(&in, path)) < 0 || (error = gm_json_reader_new(&d.r, in, 0)) < 0)
 		goto out;
 	if ((error = next(&d, &t)) < 0)

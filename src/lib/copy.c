@@ -421,7 +421,7 @@ static int run(struct copy *c)
 			return gm_error_set(GM_EINTR, "interrupted");
 		if (c->n == c->cap && (error = flush(c)) < 0)
 			return error;
-		if (c->o->rate > 0)
+		if (c->o->rate > 0 && c->dst) /* a dry run writes nothing: no need to wait */
 			rate_wait(c);
 		r = &c->batch[c->n];
 		memset(r, 0, sizeof(*r));

@@ -154,11 +154,8 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 		goto out;
 	}
 	if (o->resume) {
-		if ((error = gm__ckpt_read(m.path, &m.ck)) < 0) {
-			if (error == GM_ENOTFOUND)
-				gm_error_set(error, "no checkpoint '%s': nothing to resume", m.path);
+		if ((error = gm__ckpt_read(m.path, &m.ck)) < 0)
 			goto out;
-		}
 		if (strcmp(m.ck.from, from_uri) || strcmp(m.ck.to, to_uri)) {
 			error = gm_error_set(GM_EINVAL,
 					     "the checkpoint '%s' is for --from '%s' --to '%s'",
