@@ -106,7 +106,7 @@ struct gm_copy_opts {
 	double rate;		   /* records per second at most (token bucket); 0 = no limit */
 	/* resuming (set by gm_migrate): read and discard the first skip records */
 	uint64_t skip;
-	int64_t run;		/* continue this run of the target (gm_open_opts.run) */
+	int64_t run;		 /* continue this run of the target (gm_open_opts.run) */
 	unsigned int open_flags; /* more GM_OPEN_F_* for the target (GM_OPEN_F_RESUME) */
 	uint64_t resume_size, resume_nodes, resume_rels; /* see gm_open_opts */
 	/*
@@ -115,8 +115,8 @@ struct gm_copy_opts {
 	 * (its sync), target_pos is what sync returned. position = source records
 	 * read, skip included. A negative return stops the copy with that error.
 	 */
-	int (*batch_done)(void *ctx, const struct gm_copy_stats *st, uint64_t position,
-			  int durable, uint64_t target_pos);
+	int (*batch_done)(void *ctx, const struct gm_copy_stats *st, uint64_t position, int durable,
+			  uint64_t target_pos);
 	void *batch_ctx;
 };
 
@@ -163,8 +163,8 @@ struct gm_migrate_opts {
 	/* where the position is saved after each durable batch; NULL = "<target>.gmig-checkpoint"
 	   next to a file or store target (none for stdout) */
 	const char *checkpoint;
-	int resume;	   /* continue the run the checkpoint describes */
-	int no_rollback;   /* keep what a failed run wrote */
+	int resume;	 /* continue the run the checkpoint describes */
+	int no_rollback; /* keep what a failed run wrote */
 };
 
 /**

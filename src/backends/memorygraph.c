@@ -850,10 +850,11 @@ static int kept_existing(struct mg *m, const struct gm_record *r, struct gm_str 
 	if (rowid < 0 || rowid > (is_node ? m->max_node_rowid : m->max_rel_rowid))
 		return 0;
 	if (m->existing == GM_EXISTING_FAIL)
-		return gm_error_set(GM_EDATA,
-				    "invalid %s \"%.*s\" for memorygraph '%s': its id is already in "
-				    "the store (--fail-on-existing)",
-				    is_node ? "node" : "relationship", (int)key.len, key.p, m->path);
+		return gm_error_set(
+			GM_EDATA,
+			"invalid %s \"%.*s\" for memorygraph '%s': its id is already in "
+			"the store (--fail-on-existing)",
+			is_node ? "node" : "relationship", (int)key.len, key.p, m->path);
 	m->base.skipped++;
 	return 1;
 }
@@ -1469,8 +1470,8 @@ const struct gm_backend_ops gm_backend_memorygraph = {
 	.summary = "MemoryGraph's SQLite store (memorygraphMCP 0.12; default "
 		   "$MEMORY_SQLITE_PATH or ~/.memorygraph/memory.db), every field, upserts",
 	.suffixes = NULL,
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY |
-		GM_CAP_EXISTING,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN |
+		GM_CAP_LOSSY | GM_CAP_EXISTING,
 	.types = GM_TYPE_BIT(GM_T_NULL) | GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) |
 		 GM_TYPE_BIT(GM_T_FLOAT) | GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) |
 		 GM_TYPE_BIT(GM_T_MAP),

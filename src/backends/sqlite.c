@@ -153,8 +153,9 @@ static const char *const stmt_sql[S__COUNT] = {
 		 " WHERE gmig_nodes.run <> excluded.run AND (gmig_nodes.labels <> excluded.labels"
 		 " OR gmig_nodes.properties <> excluded.properties)"
 		 " RETURNING id"),
-	[S_NODE_NEW] = ("INSERT INTO gmig_nodes(key, labels, properties, run) VALUES (?1, ?2, ?3, ?4)"
-			" ON CONFLICT(key) DO NOTHING RETURNING id"),
+	[S_NODE_NEW] =
+		("INSERT INTO gmig_nodes(key, labels, properties, run) VALUES (?1, ?2, ?3, ?4)"
+		 " ON CONFLICT(key) DO NOTHING RETURNING id"),
 	[S_REL_NEW] = ("INSERT INTO gmig_relationships(key, type, start_key, end_key, properties,"
 		       " run) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(key) DO NOTHING"),
 	[S_NODE_RUN] = "SELECT run FROM gmig_nodes WHERE key = ?1",
@@ -921,7 +922,8 @@ static int continue_run(struct sq *s, int64_t run)
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, run);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			snprintf(status, sizeof(status), "%s", (const char *)sqlite3_column_text(st, 0));
+			snprintf(status, sizeof(status), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
 			rc = SQLITE_DONE;
 		}
 	}
@@ -929,11 +931,12 @@ static int continue_run(struct sq *s, int64_t run)
 	if (rc != SQLITE_DONE)
 		return sq_error(s, rc, "cannot read the runs");
 	if (!status[0])
-		return gm_error_set(GM_ENOTFOUND, "cannot resume run %" PRId64 ": '%s' has no such run",
-				    run, s->path);
+		return gm_error_set(GM_ENOTFOUND,
+				    "cannot resume run %" PRId64 ": '%s' has no such run", run,
+				    s->path);
 	if (strcmp(status, "running") && strcmp(status, "failed"))
-		return gm_error_set(GM_EINVAL, "cannot resume run %" PRId64 " in '%s': it is %s", run,
-				    s->path, status);
+		return gm_error_set(GM_EINVAL, "cannot resume run %" PRId64 " in '%s': it is %s",
+				    run, s->path, status);
 	st = NULL;
 	rc = sqlite3_prepare_v2(s->db, "UPDATE gmig_runs SET status = 'running' WHERE id = ?1", -1,
 				&st, NULL);
@@ -950,8 +953,8 @@ static int continue_run(struct sq *s, int64_t run)
 
 static int open_write(struct sq *s, const struct gm_open_opts *o)
 {
-	static const enum stmt_id wstmts[] = {S_NODE, S_NODE_NEW, S_REL_NEW,  S_NODE_RUN,
-					      S_DEL_LABELS, S_ADD_LABEL, S_REL, S_REL_RUN};
+	static const enum stmt_id wstmts[] = {S_NODE,	    S_NODE_NEW,	 S_REL_NEW, S_NODE_RUN,
+					      S_DEL_LABELS, S_ADD_LABEL, S_REL,	    S_REL_RUN};
 	struct stat sb;
 	enum layout l;
 	sqlite3_stmt *st = NULL;
@@ -1129,11 +1132,9 @@ static const char *const rollback_sql[] = {
 	" FROM gmig_undo AS u WHERE u.run = ?1 AND u.kind = 1 AND u.key = gmig_relationships.key",
 	/* what is still tagged with the run was created by it */
 	"DELETE FROM gmig_node_labels WHERE node IN (SELECT id FROM gmig_nodes WHERE run = ?1)",
-	"DELETE FROM gmig_nodes WHERE run = ?1",
-	"DELETE FROM gmig_relationships WHERE run = ?1",
+	"DELETE FROM gmig_nodes WHERE run = ?1", "DELETE FROM gmig_relationships WHERE run = ?1",
 	"DELETE FROM gmig_undo WHERE run = ?1",
-	"UPDATE gmig_runs SET status = 'rolled back', finished = " NOW_SQL " WHERE id = ?1",
-	NULL};
+	"UPDATE gmig_runs SET status = 'rolled back', finished = " NOW_SQL " WHERE id = ?1", NULL};
 
 static int rollback_in(struct sq *s, int64_t run, uint64_t *nodes, uint64_t *rels)
 {
@@ -1146,7 +1147,8 @@ static int rollback_in(struct sq *s, int64_t run, uint64_t *nodes, uint64_t *rel
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, run);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			snprintf(status, sizeof(status), "%s", (const char *)sqlite3_column_text(st, 0));
+			snprintf(status, sizeof(status), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
 			rc = SQLITE_DONE;
 		}
 	}
@@ -1156,12 +1158,12 @@ static int rollback_in(struct sq *s, int64_t run, uint64_t *nodes, uint64_t *rel
 	if (!status[0])
 		return gm_error_set(GM_ENOTFOUND, "'%s' has no run %" PRId64, s->path, run);
 	if (!strcmp(status, "rolled back"))
-		return gm_error_set(GM_EINVAL, "run %" PRId64 " in '%s' is already rolled back", run,
-				    s->path);
+		return gm_error_set(GM_EINVAL, "run %" PRId64 " in '%s' is already rolled back",
+				    run, s->path);
 	st = NULL;
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT run FROM gmig_undo WHERE prev_run = ?1 AND run <> ?1 LIMIT 1",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+		s->db, "SELECT run FROM gmig_undo WHERE prev_run = ?1 AND run <> ?1 LIMIT 1", -1,
+		&st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, run);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1223,8 +1225,7 @@ static int sqlite_rollback(const char *location, int64_t run, uint64_t *nodes, u
 	/* a store from before gmig_undo: nothing was changed with a pre-image */
 	if ((error = exec(s, undo_sql)) < 0 || (error = exec(s, "BEGIN IMMEDIATE")) < 0)
 		goto out;
-	if ((error = rollback_in(s, run, nodes, rels)) < 0 ||
-	    (error = exec(s, "COMMIT")) < 0) {
+	if ((error = rollback_in(s, run, nodes, rels)) < 0 || (error = exec(s, "COMMIT")) < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}

@@ -213,13 +213,15 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		return USAGE_ERROR;
 	}
 	if (a->skip_dup + a->upsert + a->fail_existing > 1) {
-		fprintf(stderr, "gmig %s: choose one of --skip-duplicates, --upsert and "
-				"--fail-on-existing\n",
+		fprintf(stderr,
+			"gmig %s: choose one of --skip-duplicates, --upsert and "
+			"--fail-on-existing\n",
 			verb);
 		return USAGE_ERROR;
 	}
-	o.existing = a->skip_dup ? GM_EXISTING_SKIP
-				 : a->fail_existing ? GM_EXISTING_FAIL : GM_EXISTING_UPSERT;
+	o.existing = a->skip_dup	? GM_EXISTING_SKIP
+		     : a->fail_existing ? GM_EXISTING_FAIL
+					: GM_EXISTING_UPSERT;
 	o.rate = (double)a->rate;
 	ps.tty = isatty(STDERR_FILENO);
 	ps.json = a->json;
@@ -262,8 +264,8 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 			a->checkpoint ? a->checkpoint : "");
 	else if (error < 0 && st.rolled_back)
 		fprintf(stderr,
-			"gmig %s: run %lld was rolled back: '%s' holds what it held before\n",
-			verb, (long long)st.run, a->to);
+			"gmig %s: run %lld was rolled back: '%s' holds what it held before\n", verb,
+			(long long)st.run, a->to);
 	else if (error < 0 && st.source_backend && st.target_txn &&
 		 st.nodes_written + st.rels_written)
 		fprintf(stderr,
@@ -393,7 +395,8 @@ int cmd_migrate(int argc, const char **argv)
 		{OPT_BOOL, "no-rollback", 0, &a.no_rollback, NULL,
 		 "keep what a failed run wrote to a store (see gmig rollback)", NULL}};
 	const struct cmd_info info = {
-		"migrate", "gmig migrate --from URI --to URI [options]\n       gmig migrate --resume --to URI",
+		"migrate",
+		"gmig migrate --from URI --to URI [options]\n       gmig migrate --resume --to URI",
 		"Copies a whole graph from any backend to any other, streaming, in batches, as a\n"
 		"run with an id and a checkpoint after every batch: after any interruption\n"
 		"--resume continues it; a failed run is rolled back. A bad record stops the run\n"

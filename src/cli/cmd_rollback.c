@@ -10,12 +10,11 @@ int cmd_rollback(int argc, const char **argv)
 	const char *to = NULL;
 	uint64_t run = 0, nodes = 0, rels = 0;
 	int json = 0, rc, error;
-	struct opt opts[] = {
-		{OPT_U64, "run", 0, &run, "ID", "the run to roll back (printed by gmig migrate)",
-		 NULL},
-		{OPT_STRING, "to", 0, &to, "URI", "the store the run wrote to", NULL},
-		{OPT_BOOL, "json", 0, &json, NULL, "print the result as JSON", NULL},
-		{OPT_END, NULL, 0, NULL, NULL, NULL, NULL}};
+	struct opt opts[] = {{OPT_U64, "run", 0, &run, "ID",
+			      "the run to roll back (printed by gmig migrate)", NULL},
+			     {OPT_STRING, "to", 0, &to, "URI", "the store the run wrote to", NULL},
+			     {OPT_BOOL, "json", 0, &json, NULL, "print the result as JSON", NULL},
+			     {OPT_END, NULL, 0, NULL, NULL, NULL, NULL}};
 	const struct cmd_info info = {
 		"rollback", "gmig rollback --run ID --to URI",
 		"Removes exactly what run ID wrote to the store: rows it created are deleted,\n"

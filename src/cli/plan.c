@@ -50,7 +50,8 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 			st->source_backend ? st->source_backend : "?", (unsigned long long)n,
 			(unsigned long long)r, (unsigned long long)records);
 	else
-		fprintf(out, "  source       %s: %llu nodes, %llu relationships (counted by reading)\n",
+		fprintf(out,
+			"  source       %s: %llu nodes, %llu relationships (counted by reading)\n",
 			st->source_backend ? st->source_backend : "?",
 			(unsigned long long)st->nodes_read, (unsigned long long)st->rels_read);
 	if (gm_backend_resolve(to, GM_OPEN_WRITE, &ops, &loc) < 0) {
@@ -70,7 +71,9 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 	else
 		fprintf(out, "  target       %s %s '%s': exists%s\n", ops->name,
 			store ? "store" : "file", loc,
-			store ? "" : o->force ? " (replaced: --force)" : " (refused without --force)");
+			store	   ? ""
+			: o->force ? " (replaced: --force)"
+				   : " (refused without --force)");
 	if (!store && !strcmp(loc, "-"))
 		fprintf(out, "  will create  nothing: the graph goes to standard output\n");
 	else if (!store)
@@ -86,8 +89,8 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 			: o->existing == GM_EXISTING_FAIL ? "bad records (--fail-on-existing)"
 							  : "replaced (--upsert)");
 	ckpt = gm_checkpoint_default(to);
-	fprintf(out, "  batches      %llu of %llu records", (unsigned long long)((records + batch - 1) / batch),
-		(unsigned long long)batch);
+	fprintf(out, "  batches      %llu of %llu records",
+		(unsigned long long)((records + batch - 1) / batch), (unsigned long long)batch);
 	if (ops->sync && ckpt)
 		fprintf(out, "; a checkpoint after each in '%s'\n", ckpt);
 	else if (ckpt)
@@ -104,8 +107,9 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 	est = st->seconds * 3;
 	if (o->rate > 0 && (double)records / o->rate > est)
 		est = (double)records / o->rate;
-	fprintf(out, "  estimate     about %.1f s (reading and checking took %.2f s; writing is "
-		     "assumed to take twice that%s)\n",
+	fprintf(out,
+		"  estimate     about %.1f s (reading and checking took %.2f s; writing is "
+		"assumed to take twice that%s)\n",
 		est, st->seconds, o->rate > 0 ? ", or --rate, whichever is slower" : "");
 	fprintf(out, "\n");
 }

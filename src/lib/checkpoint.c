@@ -290,11 +290,21 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 		} else if (!strcmp(k, "rows"))
 			error = get_rows(&d, &c->st);
 		else {
-			static const char *const keys[] = {
-				"gmig_checkpoint", "run",	  "batch_size",	  "lossy",
-				"position",	   "target_size", "batches",	  "nodes_read",
-				"nodes_written",   "relationships_read", "relationships_written",
-				"rejected",	   "unreadable",  "dropped",	  "skipped"};
+			static const char *const keys[] = {"gmig_checkpoint",
+							   "run",
+							   "batch_size",
+							   "lossy",
+							   "position",
+							   "target_size",
+							   "batches",
+							   "nodes_read",
+							   "nodes_written",
+							   "relationships_read",
+							   "relationships_written",
+							   "rejected",
+							   "unreadable",
+							   "dropped",
+							   "skipped"};
 			uint64_t *dst[] = {NULL,
 					   NULL,
 					   &c->batch_size,

@@ -520,12 +520,12 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 	if ((error = gm_backend_resolve(to_uri, GM_OPEN_WRITE, &c.dst_ops, &loc)) < 0)
 		goto done;
 	if (o->existing != GM_EXISTING_UPSERT && !(c.dst_ops->caps & GM_CAP_EXISTING)) {
-		error = gm_error_set(GM_EUNSUPPORTED,
-				     "--%s: the %s target '%s' is written whole and has no keys "
-				     "from before; this option is for stores (sqlite:, memorygraph:)",
-				     o->existing == GM_EXISTING_SKIP ? "skip-duplicates"
-								     : "fail-on-existing",
-				     c.dst_ops->name, loc);
+		error = gm_error_set(
+			GM_EUNSUPPORTED,
+			"--%s: the %s target '%s' is written whole and has no keys "
+			"from before; this option is for stores (sqlite:, memorygraph:)",
+			o->existing == GM_EXISTING_SKIP ? "skip-duplicates" : "fail-on-existing",
+			c.dst_ops->name, loc);
 		goto done;
 	}
 	if ((o->open_flags & GM_OPEN_F_RESUME) && !(c.dst_ops->caps & GM_CAP_RESUME)) {

@@ -34,9 +34,9 @@ int gm_fault_set(const char *spec)
 	else if (!strncmp(spec, failp, sizeof(failp) - 1))
 		n = spec + sizeof(failp) - 1;
 	else
-		return gm_error_set(GM_EINVAL,
-				    "invalid fault '%s': crash_after_batches:K or fail_after_batches:K",
-				    spec);
+		return gm_error_set(
+			GM_EINVAL,
+			"invalid fault '%s': crash_after_batches:K or fail_after_batches:K", spec);
 	k = strtoull(n, &end, 10);
 	if (end == n || *end || k == 0)
 		return gm_error_set(GM_EINVAL, "invalid fault '%s': K must be a number > 0", spec);

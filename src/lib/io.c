@@ -687,8 +687,8 @@ int gm_out_resume(struct gm_out **out, const char *path, unsigned int flags, uin
 	memcpy(o->tmp + strlen(path), ".tmp", 5);
 	o->fd = open(o->tmp, O_WRONLY | O_CLOEXEC);
 	if (o->fd < 0 || fstat(o->fd, &st) < 0 || (uint64_t)st.st_size < size) {
-		error = gm_error_set(GM_ENOTFOUND,
-				     "cannot resume '%s': its temporary '%s' is %s", path, o->tmp,
+		error = gm_error_set(GM_ENOTFOUND, "cannot resume '%s': its temporary '%s' is %s",
+				     path, o->tmp,
 				     o->fd < 0 ? "missing" : "shorter than the checkpoint says");
 		goto fail;
 	}

@@ -148,8 +148,9 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	if (!m.path && (dflt = gm_checkpoint_default(to_uri)))
 		m.path = dflt;
 	if (o->resume && !m.path) {
-		error = gm_error_set(GM_EINVAL, "'%s' has no checkpoint to resume from (give "
-						"--checkpoint FILE)",
+		error = gm_error_set(GM_EINVAL,
+				     "'%s' has no checkpoint to resume from (give "
+				     "--checkpoint FILE)",
 				     to_uri);
 		goto out;
 	}
@@ -185,16 +186,18 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 			struct gm_ckpt old;
 
 			if (gm__ckpt_read(m.path, &old) == 0) {
-				error = gm_error_set(GM_EINVAL,
-						     "'%s' holds the checkpoint of unfinished run %lld: "
-						     "continue it with --resume, or remove it (--force)",
-						     m.path, (long long)old.run);
+				error = gm_error_set(
+					GM_EINVAL,
+					"'%s' holds the checkpoint of unfinished run %lld: "
+					"continue it with --resume, or remove it (--force)",
+					m.path, (long long)old.run);
 				gm__ckpt_free(&old);
 			} else {
-				error = gm_error_set(GM_EINVAL,
-						     "'%s' exists but is no checkpoint; remove it or "
-						     "give --checkpoint FILE",
-						     m.path);
+				error = gm_error_set(
+					GM_EINVAL,
+					"'%s' exists but is no checkpoint; remove it or "
+					"give --checkpoint FILE",
+					m.path);
 			}
 			goto out;
 		}
@@ -270,10 +273,11 @@ int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels)
 		return error;
 	if (!ops->rollback) {
 		if (ops->caps & GM_CAP_TXN)
-			return gm_error_set(GM_EUNSUPPORTED,
-					    "the %s store '%s' keeps no record of runs; a run is one "
-					    "transaction there, so a failed run left nothing",
-					    ops->name, loc);
+			return gm_error_set(
+				GM_EUNSUPPORTED,
+				"the %s store '%s' keeps no record of runs; a run is one "
+				"transaction there, so a failed run left nothing",
+				ops->name, loc);
 		return gm_error_set(GM_EUNSUPPORTED,
 				    "the %s target '%s' is written whole (a failed run leaves "
 				    "nothing under its name); there is no run to roll back",

@@ -20,13 +20,13 @@ extern "C" {
 #define GM_BACKEND_ABI_VERSION 1
 
 /* capability bits */
-#define GM_CAP_READ (1u << 0)  /* read_next works */
-#define GM_CAP_WRITE (1u << 1) /* write_batch works */
-#define GM_CAP_FILE (1u << 2)  /* location is a file path; may be probed and compressed */
-#define GM_CAP_COUNT (1u << 3) /* count() answers without reading everything */
-#define GM_CAP_TXN (1u << 4)   /* write batches are transactions */
-#define GM_CAP_DIR (1u << 5)   /* location is a directory (several files) */
-#define GM_CAP_LOSSY (1u << 6) /* honours gm_open_opts.lossy (stringify / drop) */
+#define GM_CAP_READ (1u << 0)	  /* read_next works */
+#define GM_CAP_WRITE (1u << 1)	  /* write_batch works */
+#define GM_CAP_FILE (1u << 2)	  /* location is a file path; may be probed and compressed */
+#define GM_CAP_COUNT (1u << 3)	  /* count() answers without reading everything */
+#define GM_CAP_TXN (1u << 4)	  /* write batches are transactions */
+#define GM_CAP_DIR (1u << 5)	  /* location is a directory (several files) */
+#define GM_CAP_LOSSY (1u << 6)	  /* honours gm_open_opts.lossy (stringify / drop) */
 #define GM_CAP_EXISTING (1u << 7) /* honours gm_open_opts.existing (skip / fail on a known key) */
 #define GM_CAP_RESUME (1u << 8)	  /* a file sink that continues its temporary (GM_OPEN_F_RESUME) */
 
