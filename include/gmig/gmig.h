@@ -70,6 +70,13 @@ void *gm_realloc(void *p, size_t n);
 void gm_free(void *p);
 char *gm_strdup(const char *s);
 
+/**
+ * The URI (or a backend location such as "//user:pw@host/g") without its
+ * "user:password@" part, for messages and logs: uri itself when it has none,
+ * else buf (n bytes) holding the redacted copy.
+ */
+const char *gm_uri_redact(const char *uri, char *buf, size_t n);
+
 /* ---- copying a graph: export, import, migrate ---- */
 
 enum gm_on_error { GM_ON_ERROR_STOP = 0, GM_ON_ERROR_SKIP = 1 };
@@ -196,10 +203,12 @@ int gm_fault_set(const char *spec);
 /* ---- validating a graph ---- */
 
 enum gm_finding_kind {
-	GM_FIND_BAD_RECORD = 1, /* the source could not read a record */
-	GM_FIND_DUPLICATE_KEY,	/* two nodes with one key */
-	GM_FIND_DANGLING,	/* a relationship endpoint that is no node */
-	GM_FIND_MIXED_TYPES	/* one property with several types across a label / type */
+	GM_FIND_BAD_RECORD = 1,	  /* the source could not read a record */
+	GM_FIND_DUPLICATE_KEY,	  /* two nodes with one key */
+	GM_FIND_DANGLING,	  /* a relationship endpoint that is no node */
+	GM_FIND_MIXED_TYPES,	  /* one property with several types across a label / type */
+	GM_FIND_MISSING_REQUIRED, /* a node without a property gm_validate_opts.require names */
+	GM_FIND_NOT_UNIQUE	  /* a value gm_validate_opts.unique names, on a second node */
 };
 
 struct gm_finding {
@@ -215,6 +224,16 @@ struct gm_validate_report {
 	struct gm_finding *findings; /* the first max_findings findings of each kind */
 	size_t nfindings;
 	double seconds;
+	uint64_t missing_required, not_unique; /* counts of the gm_validate_ex findings */
+};
+
+/** Extra checks for gm_validate_ex; rules are "Label.prop" (split at the first '.'). */
+struct gm_validate_opts {
+	size_t max_findings;	    /* findings kept per kind (0 = 20) */
+	const char *const *require; /* every node with Label has prop (not Null) */
+	size_t nrequire;
+	const char *const *unique; /* no two nodes with Label share a value of prop */
+	size_t nunique;
 };
 
 /**
@@ -226,7 +245,81 @@ struct gm_validate_report {
  * Returns 0 when the check ran (look at the counts), < 0 when it could not.
  */
 int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report *rep);
+/**
+ * gm_validate plus required properties and uniqueness (o->require, o->unique).
+ * Uniqueness memory: about 32 bytes per distinct value (128-bit hashes of the
+ * values' typed JSON). GM_EINVAL for a rule that is not "Label.prop".
+ */
+int gm_validate_ex(const char *uri, const struct gm_validate_opts *o,
+		   struct gm_validate_report *rep);
 void gm_validate_report_free(struct gm_validate_report *rep);
+
+/* ---- comparing two graphs ---- */
+
+enum gm_diff_kind {
+	GM_DIFF_MISSING = 1, /* in the first graph (from), not in the second (to) */
+	GM_DIFF_EXTRA,	     /* in the second graph, not in the first */
+	GM_DIFF_CHANGED,     /* in both, with different content */
+	GM_DIFF_UNREADABLE   /* a record one side could not read (side says which) */
+};
+
+/** One differing field of a changed record. */
+struct gm_diff_field {
+	char *field;		   /* "labels", "type", "start", "end" or the property name */
+	int is_prop;		   /* field names a property */
+	char *from_json, *to_json; /* typed JSON of the two values; NULL when absent */
+};
+
+struct gm_diff {
+	enum gm_diff_kind kind;
+	int is_rel;
+	int side;  /* GM_DIFF_UNREADABLE: 0 from, 1 to */
+	char *key; /* node or relationship key; "(a)-[:T]->(b)" for a relationship without
+		      one; for GM_DIFF_UNREADABLE the reader's message */
+	struct gm_diff_field *fields; /* GM_DIFF_CHANGED: what differs */
+	size_t nfields;
+};
+
+/** Counts of one node label set (":A:B", "(no labels)") or relationship type ("[:T]"). */
+struct gm_verify_row {
+	char *name;
+	int is_rel;
+	uint64_t count[2]; /* from, to */
+};
+
+struct gm_verify_opts {
+	uint64_t sample;      /* 0: compare everything; N: only about N keys chosen by hash */
+	size_t max_diffs;     /* differences listed (0 = 100); all are counted */
+	unsigned bucket_bits; /* first-pass buckets = 2^bits (0 = 16); for tests */
+	uint64_t hold_limit;  /* records held in memory at once (0 = 200 000); for tests */
+};
+
+struct gm_verify_report {
+	int equal;		    /* 1 when no difference was found */
+	uint64_t nodes[2], rels[2]; /* records read from each side (unreadable included) */
+	uint64_t missing[2], extra[2], changed[2]; /* [0] nodes, [1] relationships */
+	uint64_t unreadable[2];			   /* per side */
+	int truncated;		    /* max_diffs reached before every differing bucket was
+					 compared: the counts above are lower bounds */
+	uint64_t differing_buckets; /* first-pass buckets whose digests differ */
+	uint64_t sampled[2];	    /* --sample: records of each side compared */
+	unsigned passes;	    /* streaming passes over each side */
+	struct gm_verify_row *rows; /* in order of first appearance */
+	size_t nrows;
+	struct gm_diff *diffs; /* the first max_diffs differences */
+	size_t ndiffs;
+	double seconds;
+};
+
+/**
+ * Compares the graphs at from_uri and to_uri exactly, in memory that does not
+ * grow with their size (see docs/verify.md for the method and the equality
+ * rules). Returns 0 when the comparison ran (rep->equal says the outcome), < 0
+ * when a side could not be read. Free rep with gm_verify_report_free.
+ */
+int gm_verify(const char *from_uri, const char *to_uri, const struct gm_verify_opts *o,
+	      struct gm_verify_report *rep);
+void gm_verify_report_free(struct gm_verify_report *rep);
 
 /** Set by a signal handler: running copies stop with GM_EINTR at the next record. */
 extern volatile int gm_interrupted;

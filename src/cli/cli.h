@@ -13,6 +13,7 @@ int cmd_import(int argc, const char **argv);
 int cmd_migrate(int argc, const char **argv);
 int cmd_generate(int argc, const char **argv);
 int cmd_validate(int argc, const char **argv);
+int cmd_verify(int argc, const char **argv);
 int cmd_formats(int argc, const char **argv);
 int cmd_rollback(int argc, const char **argv);
 

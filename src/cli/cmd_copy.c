@@ -186,6 +186,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	struct progress_state ps;
 	FILE *report;
 	int rc, error;
+	char uri[1024];
 
 	if ((rc = opt_parse(info, argc, argv)) != 0)
 		return rc > 0 ? 0 : USAGE_ERROR;
@@ -271,9 +272,11 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr,
 			"gmig %s: the batches committed to '%s' before the failure stay there "
 			"(%llu records)\n",
-			verb, a->to, (unsigned long long)(st.nodes_written + st.rels_written));
+			verb, gm_uri_redact(a->to, uri, sizeof(uri)),
+			(unsigned long long)(st.nodes_written + st.rels_written));
 	else if (error < 0 && st.source_backend)
-		fprintf(stderr, "gmig %s: nothing was written to '%s'\n", verb, a->to);
+		fprintf(stderr, "gmig %s: nothing was written to '%s'\n", verb,
+			gm_uri_redact(a->to, uri, sizeof(uri)));
 	gm_copy_stats_free(&st);
 	return rc;
 }

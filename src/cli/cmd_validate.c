@@ -7,8 +7,9 @@
 #include "cli.h"
 #include "json.h"
 
-static const char *const kind_names[] = {"", "bad_record", "duplicate_key", "dangling",
-					 "mixed_types"};
+static const char *const kind_names[] = {"",	      "bad_record",  "duplicate_key",
+					 "dangling",  "mixed_types", "missing_required",
+					 "not_unique"};
 
 static void report_json(const struct gm_validate_report *r, int problems)
 {
@@ -17,11 +18,12 @@ static void report_json(const struct gm_validate_report *r, int problems)
 	gm_buf_printf(&b,
 		      "{\"ok\":%s,\"nodes\":%llu,\"relationships\":%llu,\"bad_records\":%llu,"
 		      "\"duplicate_keys\":%llu,\"dangling\":%llu,\"mixed_types\":%llu,"
-		      "\"seconds\":%.3f,\"counts\":[",
+		      "\"missing_required\":%llu,\"not_unique\":%llu,\"seconds\":%.3f,\"counts\":[",
 		      problems ? "false" : "true", (unsigned long long)r->nodes,
 		      (unsigned long long)r->rels, (unsigned long long)r->bad_records,
 		      (unsigned long long)r->duplicate_keys, (unsigned long long)r->dangling,
-		      (unsigned long long)r->mixed_types, r->seconds);
+		      (unsigned long long)r->mixed_types, (unsigned long long)r->missing_required,
+		      (unsigned long long)r->not_unique, r->seconds);
 	for (size_t i = 0; i < r->nrows; i++) {
 		gm_buf_puts(&b, i ? ",{" : "{");
 		gm_buf_puts(&b, r->rows[i].is_rel ? "\"type\":" : "\"labels\":");
@@ -56,12 +58,17 @@ static void report_text(const struct gm_validate_report *r, int problems)
 	       (unsigned long long)r->rels, r->seconds);
 	for (size_t i = 0; i < r->nfindings; i++)
 		printf("%s: %s\n", kind_names[r->findings[i].kind], r->findings[i].text);
-	if (problems)
+	if (problems) {
 		printf("problems: %llu bad records, %llu duplicate keys, %llu dangling "
-		       "relationship endpoints, %llu properties with mixed types\n",
+		       "relationship endpoints, %llu properties with mixed types",
 		       (unsigned long long)r->bad_records, (unsigned long long)r->duplicate_keys,
 		       (unsigned long long)r->dangling, (unsigned long long)r->mixed_types);
-	else
+		if (r->missing_required || r->not_unique)
+			printf(", %llu missing required properties, %llu values not unique",
+			       (unsigned long long)r->missing_required,
+			       (unsigned long long)r->not_unique);
+		printf("\n");
+	} else
 		printf("no problems found\n");
 }
 
@@ -71,35 +78,56 @@ int cmd_validate(int argc, const char **argv)
 	uint64_t max = 20;
 	int json = 0, rc, error, problems;
 	struct gm_validate_report rep;
+	struct gm_validate_opts vo;
+	struct opt_list require = {NULL, 0}, unique = {NULL, 0};
 	const struct opt opts[] = {
 		{OPT_STRING, "store", 's', &store, "URI", "the store or file to check", NULL},
 		{OPT_STRING, "from", 0, &store, "URI", "same as --store", NULL},
 		{OPT_U64, "max-findings", 0, &max, "N", "findings listed per kind (20)", NULL},
+		{OPT_STRING_LIST, "require", 0, &require, "LABEL.PROP",
+		 "every node with LABEL has PROP, not null (repeatable)", NULL},
+		{OPT_STRING_LIST, "unique", 0, &unique, "LABEL.PROP",
+		 "no two nodes with LABEL share a value of PROP (repeatable)", NULL},
 		{OPT_BOOL, "json", 0, &json, NULL, "print the report as JSON", NULL},
 		{OPT_END, NULL, 0, NULL, NULL, NULL, NULL}};
 	const struct cmd_info info = {
-		"validate", "gmig validate --store URI [--json]",
+		"validate", "gmig validate --store URI [--require L.P] [--unique L.P] [--json]",
 		"Reads a whole graph and reports records that cannot be read, duplicate node "
 		"keys,\n"
 		"relationships whose endpoints are not nodes, properties with more than one type\n"
-		"within a label or relationship type, and counts by label and type.\n"
+		"within a label or relationship type, nodes without a --require'd property,\n"
+		"repeated values of a --unique property, and counts by label and type.\n"
 		"Exit status 1 when it finds a problem, 0 when none, 2 when it cannot read the "
 		"graph.",
 		opts};
 
-	if ((rc = opt_parse(&info, argc, argv)) != 0)
+	if ((rc = opt_parse(&info, argc, argv)) != 0) {
+		gm_free(require.v);
+		gm_free(unique.v);
 		return rc > 0 ? 0 : USAGE_ERROR;
+	}
 	if (!store) {
 		fprintf(stderr, "gmig validate: --store is required\nusage: %s\n", info.usage);
+		gm_free(require.v);
+		gm_free(unique.v);
 		return USAGE_ERROR;
 	}
-	error = gm_validate(store, (size_t)max, &rep);
+	memset(&vo, 0, sizeof(vo));
+	vo.max_findings = (size_t)max;
+	vo.require = require.v;
+	vo.nrequire = require.n;
+	vo.unique = unique.v;
+	vo.nunique = unique.n;
+	error = gm_validate_ex(store, &vo, &rep);
+	gm_free(require.v);
+	gm_free(unique.v);
 	if (error < 0) {
 		rc = cli_error("validate", error);
 		gm_validate_report_free(&rep);
-		return rc;
+		return error == GM_EINVAL ? USAGE_ERROR : rc;
 	}
-	problems = rep.bad_records || rep.duplicate_keys || rep.dangling || rep.mixed_types;
+	problems = rep.bad_records || rep.duplicate_keys || rep.dangling || rep.mixed_types ||
+		   rep.missing_required || rep.not_unique;
 	if (json)
 		report_json(&rep, problems);
 	else

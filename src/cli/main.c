@@ -24,6 +24,7 @@ static const struct {
 	{"migrate", cmd_migrate, "copy a graph from any store or file to any other"},
 	{"validate", cmd_validate,
 	 "check a graph for dangling relationships, duplicate keys, mixed types"},
+	{"verify", cmd_verify, "compare two graphs exactly: missing, extra, changed records"},
 	{"generate", cmd_generate, "write a seeded synthetic graph (every value type)"},
 	{"formats", cmd_formats, "list the backends and formats and what each can do"},
 	{"rollback", cmd_rollback, "remove what one migrate run wrote to a store"},
@@ -40,7 +41,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
-		"\nexit status: 0 ok, 1 problems found (validate), 2 error, 129 usage error\n"
+		"\nexit status: 0 ok, 1 problems found (validate) or different (verify), 2 error, "
+		"129 usage error\n"
 		"documentation: docs/ in the source tree; gmig formats lists the URI schemes\n");
 }
 

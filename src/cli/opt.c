@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gmig/gmig.h"
 #include "opt.h"
 
 static const struct opt *find_long(const struct opt *o, const char *name, size_t len)
@@ -28,6 +29,18 @@ static int set_value(const struct cmd_info *cmd, const struct opt *o, const char
 
 	switch (o->type) {
 	case OPT_STRING: *(const char **)o->dest = val; return 0;
+	case OPT_STRING_LIST: {
+		struct opt_list *l = o->dest;
+		const char **v = gm_realloc(l->v, (l->n + 1) * sizeof(*v));
+
+		if (!v) {
+			fprintf(stderr, "gmig %s: out of memory\n", cmd->name);
+			return -1;
+		}
+		v[l->n++] = val;
+		l->v = v;
+		return 0;
+	}
 	case OPT_U64:
 		errno = 0;
 		if (!*val || *val == '-') {

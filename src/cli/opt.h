@@ -10,13 +10,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum opt_type { OPT_END = 0, OPT_STRING, OPT_U64, OPT_BOOL, OPT_CHOICE };
+enum opt_type { OPT_END = 0, OPT_STRING, OPT_U64, OPT_BOOL, OPT_CHOICE, OPT_STRING_LIST };
+
+/** OPT_STRING_LIST's dest: every value of a repeatable option, in order (free v with gm_free). */
+struct opt_list {
+	const char **v;
+	size_t n;
+};
 
 struct opt {
 	enum opt_type type;
 	const char *lng; /* "batch-size" */
 	char shrt;	 /* 'b' or 0 */
-	void *dest;	 /* const char **, uint64_t *, int * */
+	void *dest;	 /* const char **, uint64_t *, int *, struct opt_list * */
 	const char *arg; /* "N", "URI": shown in --help */
 	const char *help;
 	const char *const *choices; /* OPT_CHOICE: NULL-terminated; dest is int * (the index) */

@@ -3,6 +3,7 @@
  * Allocation hooks. Every allocation of the library goes through here so that
  * tests can fail the Nth one and check that the program reports ENOMEM cleanly.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,9 @@ static void libc_free(void *p, void *ctx)
 }
 
 static struct gm_allocator alloc = {libc_malloc, libc_realloc, libc_free, NULL};
-static unsigned long fail_countdown; /* 0 = off */
-static int fail_sticky, failing;
+/* atomic: verify reads its two sides in two threads */
+static _Atomic unsigned long fail_countdown; /* 0 = off */
+static _Atomic int fail_sticky, failing;
 
 void gm_set_allocator(const struct gm_allocator *a)
 {
@@ -48,11 +50,15 @@ void gm_alloc_fail_after(unsigned long n, int sticky)
 /* Decides whether this allocation is the one to fail. */
 static int should_fail(void)
 {
+	unsigned long n;
+
 	if (failing)
 		return 1;
-	if (fail_countdown == 0)
-		return 0;
-	if (--fail_countdown == 0) {
+	n = fail_countdown;
+	/* count down without going below zero when threads race */
+	while (n && !atomic_compare_exchange_weak(&fail_countdown, &n, n - 1))
+		;
+	if (n == 1) {
 		failing = fail_sticky;
 		return 1;
 	}

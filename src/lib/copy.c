@@ -163,7 +163,12 @@ static int reject(struct copy *c, const struct gm_record *r, size_t row, const c
 		return 0;
 	gm_buf_clear(b);
 	gm_buf_puts(b, "{\"input\":");
-	gm_json_put_string(b, c->src->location, strlen(c->src->location), 0);
+	{
+		char shown[1024];
+		const char *loc = gm_uri_redact(c->src->location, shown, sizeof(shown));
+
+		gm_json_put_string(b, loc, strlen(loc), 0); /* never a password in a log */
+	}
 	if (r && r->line) {
 		gm_buf_puts(b, ",\"line\":");
 		gm_buf_put_u64(b, r->line);

@@ -23,7 +23,8 @@
 	X(generate)                                                                                \
 	X(sqlite)                                                                                  \
 	X(memorygraph)                                                                             \
-	X(mgjson)
+	X(mgjson)                                                                                  \
+	X(falkordb)
 
 #define DECLARE(name) extern const struct gm_backend_ops gm_backend_##name;
 #define ENTRY(name) &gm_backend_##name,
@@ -37,9 +38,13 @@ const struct gm_backend_ops *const *gm_backends(void)
 
 const struct gm_backend_ops *gm_backend_find(const char *name, size_t len)
 {
-	for (size_t i = 0; registry[i]; i++)
+	for (size_t i = 0; registry[i]; i++) {
 		if (strlen(registry[i]->name) == len && !memcmp(registry[i]->name, name, len))
 			return registry[i];
+		for (const char *const *a = registry[i]->aliases; a && *a; a++)
+			if (strlen(*a) == len && !memcmp(*a, name, len))
+				return registry[i];
+	}
 	return NULL;
 }
 
@@ -227,11 +232,17 @@ int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_op
 	char *location = NULL;
 	char *q;
 	struct gm_open_opts opts = *o;
+	char scheme[32];
 	int error;
 
 	*out = NULL;
 	if ((error = gm_backend_resolve(uri, o->mode, &ops, &loc)) < 0)
 		return error;
+	if (loc != uri && (size_t)(loc - uri) <= sizeof(scheme)) {
+		memcpy(scheme, uri, (size_t)(loc - uri) - 1);
+		scheme[loc - uri - 1] = '\0';
+		opts.scheme = scheme;
+	}
 	if (!(location = gm_strdup(loc)))
 		return GM_ENOMEM;
 	/*
@@ -307,4 +318,18 @@ int gm_params_get(const char *params, const char *key, struct gm_str *val)
 		p = end ? end + 1 : NULL;
 	}
 	return 0;
+}
+
+const char *gm_uri_redact(const char *uri, char *buf, size_t n)
+{
+	const char *p = strstr(uri, "//"), *at, *slash;
+
+	if (!p)
+		return uri;
+	slash = strchr(p + 2, '/');
+	at = strchr(p + 2, '@');
+	if (!at || (slash && at > slash))
+		return uri;
+	snprintf(buf, n, "%.*s%s", (int)(p + 2 - uri), uri, at + 1);
+	return buf;
 }

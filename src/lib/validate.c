@@ -13,6 +13,14 @@
 #include "buf.h"
 #include "gmig/sys/backend.h"
 #include "keyset.h"
+#include "typedjson.h"
+
+/* A --require or --unique rule: label and property, and the values seen (unique). */
+struct rule {
+	struct gm_str label, prop;
+	int unique;
+	struct gm_keyset *seen;
+};
 
 /* (label or type, property) -> the set of value types seen */
 struct schema_entry {
@@ -25,7 +33,9 @@ struct schema_entry {
 struct validator {
 	struct gm_validate_report *rep;
 	size_t max;
-	size_t count[GM_FIND_MIXED_TYPES + 1];
+	size_t count[GM_FIND_NOT_UNIQUE + 1];
+	struct rule *rules; /* --require then --unique */
+	size_t nrules;
 	struct gm_keyset *keys;
 	struct schema_entry *schema;
 	size_t nschema, capschema;
@@ -199,6 +209,62 @@ static void position(char *buf, size_t len, const struct gm_record *r)
 		buf[0] = '\0';
 }
 
+static const struct gm_value *find_prop(const struct gm_record *r, struct gm_str name)
+{
+	for (size_t i = 0; i < r->nprops; i++)
+		if (gm_str_eq(r->props[i].key, name))
+			return &r->props[i].val;
+	return NULL;
+}
+
+static int has_label(const struct gm_record *r, struct gm_str label)
+{
+	for (size_t i = 0; i < r->nlabels; i++)
+		if (gm_str_eq(r->labels[i], label))
+			return 1;
+	return 0;
+}
+
+/* --require and --unique for one node. */
+static int check_rules(struct validator *v, const struct gm_record *r, const char *pos)
+{
+	int error;
+
+	for (size_t k = 0; k < v->nrules; k++) {
+		struct rule *u = &v->rules[k];
+		const struct gm_value *val;
+
+		if (!has_label(r, u->label))
+			continue;
+		val = find_prop(r, u->prop);
+		if (!u->unique) {
+			if ((!val || val->type == GM_T_NULL) &&
+			    (error = add_finding(v, GM_FIND_MISSING_REQUIRED,
+						 "node '%.*s'%s: :%.*s without '%.*s'",
+						 (int)r->key.len, r->key.p, pos, (int)u->label.len,
+						 u->label.p, (int)u->prop.len, u->prop.p)) < 0)
+				return error;
+			continue;
+		}
+		if (!val || val->type == GM_T_NULL)
+			continue;
+		gm_buf_clear(&v->tmp);
+		if ((error = gm_tjson_write(&v->tmp, val, 0)) < 0)
+			return error;
+		if (v->tmp.oom)
+			return GM_ENOMEM;
+		if ((error = gm_keyset_put(u->seen, v->tmp.p, v->tmp.len, 0, NULL)) < 0)
+			return error;
+		if (error == 0 &&
+		    (error = add_finding(v, GM_FIND_NOT_UNIQUE,
+					 "node '%.*s'%s: :%.*s '%.*s' = %.200s is not unique",
+					 (int)r->key.len, r->key.p, pos, (int)u->label.len,
+					 u->label.p, (int)u->prop.len, u->prop.p, v->tmp.p)) < 0)
+			return error;
+	}
+	return 0;
+}
+
 static int check_record(struct validator *v, struct gm_record *r)
 {
 	char pos[64];
@@ -214,6 +280,8 @@ static int check_record(struct validator *v, struct gm_record *r)
 		if (error == 0 && (error = add_finding(v, GM_FIND_DUPLICATE_KEY,
 						       "node%s: key '%.*s' is used twice", pos,
 						       (int)r->key.len, r->key.p)) < 0)
+			return error;
+		if ((error = check_rules(v, r, pos)) < 0)
 			return error;
 		for (size_t l = 0; l < r->nlabels; l++)
 			for (size_t i = 0; i < r->nprops; i++)
@@ -264,8 +332,47 @@ static int report_mixed(struct validator *v)
 	return 0;
 }
 
+static int add_rules(struct validator *v, const char *const *list, size_t n, int unique)
+{
+	struct rule *nr;
+
+	if (!n)
+		return 0;
+	if (!(nr = gm_realloc(v->rules, (v->nrules + n) * sizeof(*nr))))
+		return GM_ENOMEM;
+	v->rules = nr;
+	for (size_t i = 0; i < n; i++) {
+		const char *dot = strchr(list[i], '.');
+		struct rule *u = &v->rules[v->nrules];
+		int error;
+
+		if (!dot || dot == list[i] || !dot[1])
+			return gm_error_set(GM_EINVAL, "'%s' is not Label.property", list[i]);
+		memset(u, 0, sizeof(*u));
+		u->label.p = list[i];
+		u->label.len = (size_t)(dot - list[i]);
+		u->prop = gm_str_c(dot + 1);
+		u->unique = unique;
+		if (unique && (error = gm_keyset_new(&u->seen)) < 0)
+			return error;
+		v->nrules++;
+	}
+	return 0;
+}
+
 int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report *rep)
 {
+	struct gm_validate_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.max_findings = max_findings;
+	return gm_validate_ex(uri, &o, rep);
+}
+
+int gm_validate_ex(const char *uri, const struct gm_validate_opts *o,
+		   struct gm_validate_report *rep)
+{
+	size_t max_findings = o->max_findings;
 	struct validator v;
 	struct gm_backend *src = NULL;
 	struct gm_arena *arena = NULL;
@@ -278,6 +385,9 @@ int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report 
 	v.rep = rep;
 	v.max = max_findings ? max_findings : 20;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((error = add_rules(&v, o->require, o->nrequire, 0)) < 0 ||
+	    (error = add_rules(&v, o->unique, o->nunique, 1)) < 0)
+		goto done;
 	if ((error = gm_keyset_new(&v.keys)) < 0 || (error = gm_arena_new(&arena)) < 0 ||
 	    (error = gm_backend_open(&src, uri, &ro)) < 0)
 		goto done;
@@ -310,6 +420,11 @@ done:
 	rep->duplicate_keys = v.count[GM_FIND_DUPLICATE_KEY];
 	rep->dangling = v.count[GM_FIND_DANGLING];
 	rep->mixed_types = v.count[GM_FIND_MIXED_TYPES];
+	rep->missing_required = v.count[GM_FIND_MISSING_REQUIRED];
+	rep->not_unique = v.count[GM_FIND_NOT_UNIQUE];
+	for (size_t k = 0; k < v.nrules; k++)
+		gm_keyset_free(v.rules[k].seen);
+	gm_free(v.rules);
 	gm_backend_close(src);
 	gm_arena_free(arena);
 	gm_keyset_free(v.keys);

@@ -32,6 +32,7 @@ grep -v '^#' "$GMIG_SRC/tests/conformance.tsv" | while read -r case cells; do
 		want=$1
 		shift
 		uri=$(ext_of "$f")
+		[ -n "$uri" ] || continue # a server's column (falkordb: t_falkordb.sh)
 		path=$(path_of "$uri")
 		rm -rf -- b.jsonl "$path"
 		"$GMIG" migrate --from a.jsonl --to "$uri" >/dev/null 2>err.txt

@@ -258,6 +258,19 @@ static void test_params(void **state)
 	assert_int_equal(gm_params_get(NULL, "x", &v), 0);
 }
 
+static void test_uri_redact(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_string_equal(gm_uri_redact("falkordb://u:secret@h:6379/g", buf, sizeof(buf)),
+			    "falkordb://h:6379/g");
+	assert_string_equal(gm_uri_redact("//u:secret@h/g", buf, sizeof(buf)), "//h/g");
+	assert_string_equal(gm_uri_redact("bolt://h:7687/x@y", buf, sizeof(buf)),
+			    "bolt://h:7687/x@y"); /* '@' after the host is not a password */
+	assert_string_equal(gm_uri_redact("out.jsonl", buf, sizeof(buf)), "out.jsonl");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_io_plain_gz_zst),
 		cmocka_unit_test(test_io_full_disk),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_uri_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

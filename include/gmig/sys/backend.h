@@ -45,6 +45,9 @@ struct gm_open_opts {
 	unsigned int flags; /* GM_OPEN_F_* */
 	unsigned int lossy; /* GM_LOSSY_*: from --lossy or the URI parameter lossy=...
 			       (the core takes it out of params); only for GM_CAP_LOSSY */
+	/* the URI scheme the backend was named by ("redis" for an alias), or NULL when
+	 * chosen by file name or content; set by the core, valid during open() */
+	const char *scheme;
 	/* keys already in the target: GM_EXISTING_* (only for GM_CAP_EXISTING) */
 	enum gm_existing existing;
 	/*
@@ -143,6 +146,8 @@ struct gm_backend_ops {
 	 */
 	int (*probe_path)(const char *path);
 
+	/** Optional. Further URI schemes that name this backend, NULL-terminated. */
+	const char *const *aliases;
 	/**
 	 * Optional (sinks). Makes every batch written so far durable, so that a
 	 * resumed run may start after it, and sets *pos to what a resume needs
@@ -166,7 +171,7 @@ struct gm_backend_ops {
 
 /** The registered backends, NULL-terminated. */
 const struct gm_backend_ops *const *gm_backends(void);
-/** A backend by name; NULL when none. */
+/** A backend by name or alias; NULL when none. */
 const struct gm_backend_ops *gm_backend_find(const char *name, size_t len);
 
 /**

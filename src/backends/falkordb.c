@@ -1,0 +1,1397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "falkordb" backend: a graph in a FalkorDB server (the Redis module),
+ * read and written over RESP with hiredis. Also named by the schemes redis:
+ * and rediss: (TLS: refused, this build's hiredis has no SSL).
+ *
+ *   falkordb://[user:pass@]host[:port]/GRAPH[?key=_key&label=_gmig&page=2000]
+ *
+ * user, pass and GRAPH may be %-encoded; the password may come from
+ * FALKORDB_PASSWORD instead. Messages name host:port/GRAPH only, never the
+ * credentials.
+ *
+ * Keys. FalkorDB has no record keys of its own, so gmig keeps them in a
+ * property, `_key` by default (parameter key=NAME), on nodes and on
+ * relationships, and gives every node it writes the extra label `_gmig`
+ * (parameter label=NAME) with a range index on (`_gmig`._key): one index
+ * finds any node by key whatever its labels, which relationship writes need
+ * (an unlabelled MATCH cannot use an index). Relationship types get an index
+ * on _key too. Reading takes the key property (when it is a string) back out
+ * of the properties and the marker label out of the labels; a node without
+ * one (a graph gmig did not write) gets its internal id in decimal as key, a
+ * relationship without one has no key; relationship endpoints are named the
+ * same way.
+ *
+ * Writing (UNWIND path; values inlined as Cypher literals, because FalkorDB's
+ * "CYPHER k=v" parameters cannot hold date(), point() or vecf32() calls):
+ *   UNWIND [{k:'n1', p:{_key:'n1', age:42}}, ...] AS row
+ *     MERGE (n:_gmig {_key: row.k}) SET n = row.p             -- nodes, in order
+ *   UNWIND ['n1', ...] AS k MATCH (n:_gmig {_key: k}) SET n:A:B -- per label set
+ *   UNWIND [{s:'n1', e:'n2', k:'r1', p:{...}}, ...] AS row
+ *     MATCH (a:_gmig {_key: row.s}) MATCH (b:_gmig {_key: row.e})
+ *     MERGE (a)-[r:T {_key: row.k}]->(b) SET r = row.p        -- per type
+ * (a relationship without a key is CREATEd: re-runs duplicate it, as in the
+ * sqlite store). So a re-run upserts and never duplicates: properties are
+ * replaced, labels only added. Each query is atomic, a batch is not: when a
+ * batch fails after its nodes were written, they stay (re-writing them is a
+ * no-op). Before its relationships are written, the endpoints not written in
+ * this run are looked up; a missing one is a bad record (GM_EDATA). Within one
+ * run a key may be written once (GM_EDATA "cannot store two nodes with one
+ * key"); the run remembers keys as 128-bit hashes (keyset.h).
+ *
+ * Values FalkorDB stores (4.16): Boolean, Integer, Float (all, NaN/Inf as
+ * 0.0/0.0 and 1.0/0.0, subnormals as m * 2.0^-1074), String without NUL
+ * bytes, lists of those (nested too; no nulls or maps inside), Date (years
+ * 0..9999), LocalTime and LocalDateTime in whole seconds (it drops fractions),
+ * Point WGS-84 2D whose coordinates are float32 values (it keeps float32), and
+ * Vector (vecf32). Not: Null, Bytes, Map, Time, DateTime, Duration (stored
+ * silently as nothing by 4.16): the core refuses those types; the per-value
+ * limits above are refused here with GM_EUNSUPPORTED naming the record.
+ *
+ * Reading: every node, then every relationship, in pages of internal id
+ * ranges (nodes by id, relationships by their start node's id, each page
+ * ordered by id) with GRAPH.RO_QUERY --compact, one page in memory at a time:
+ *   MATCH (n) WHERE ID(n) >= lo AND ID(n) < hi
+ *   RETURN ID(n), labels(n), [k IN keys(n) | [k, n[k], EXACT(n[k])]] ORDER BY ID(n)
+ * Compact replies print floats with 15 digits, so EXACT(x) asks the server for
+ * [m, e] with x = m * 2^e for every finite non-zero Float (in lists nested up
+ * to 3 deep; deeper ones come with 15 digits). Compact value types: 1 null,
+ * 2 string, 3 integer, 4 boolean, 5 double, 6 array, 10 map, 11 point
+ * ["lat","lon"], 12 vecf32, 13 datetime, 14 date, 15 time (epoch seconds on
+ * 1900-01-01), 16 duration (seconds); 7 edge, 8 node, 9 path cannot be
+ * properties.
+ */
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cyphertext.h"
+#include "gmig/gmig.h"
+#include "gmig/sys/backend.h"
+#include "keyset.h"
+#include "valtext.h"
+
+#define DEFAULT_PAGE 2000
+#define CY (GM__CY_RAW_CONTROL | GM__CY_SUBNORMAL_EXPR)
+#define EPOCH_1900 (-2208988800LL) /* FalkorDB's localtime is on 1900-01-01 UTC */
+#define EXACT_DEPTH 3
+
+struct fdb {
+	struct gm_backend base;
+	redisContext *c;
+	char *graph;
+	char where[300]; /* "host:port/graph" for messages */
+	char *key;	 /* key property */
+	char *label;	 /* marker label */
+	struct gm_buf q;
+	struct gm_buf t; /* scratch */
+	int writing;
+	/* write */
+	struct gm_keyset *nodes, *rels, *types;
+	/* read */
+	int phase; /* 0 nodes, 1 relationships, 2 done */
+	int64_t lo, maxid, page;
+	redisReply *reply;
+	size_t row;
+};
+
+/* ---- connection ---- */
+
+static int server_error(struct fdb *s, const redisReply *r, const char *what)
+{
+	return gm_error_set(GM_EIO, "falkordb %s: %s: %.*s", s->where, what,
+			    (int)(r->len > 400 ? 400 : r->len), r->str ? r->str : "");
+}
+
+static int io_error(struct fdb *s)
+{
+	return gm_error_set(GM_EIO, "falkordb %s: %s", s->where,
+			    s->c && s->c->errstr[0] ? s->c->errstr : "connection failed");
+}
+
+/* Runs GRAPH.QUERY / GRAPH.RO_QUERY with s->q; *out is the reply (free it). */
+static int query(struct fdb *s, int ro, redisReply **out, const char *what)
+{
+	const char *argv[4];
+	size_t lens[4];
+	redisReply *r;
+
+	*out = NULL;
+	if (s->q.oom)
+		return GM_ENOMEM;
+	argv[0] = ro ? "GRAPH.RO_QUERY" : "GRAPH.QUERY";
+	argv[1] = s->graph;
+	argv[2] = s->q.p ? s->q.p : "";
+	argv[3] = "--compact";
+	for (int i = 0; i < 4; i++)
+		lens[i] = strlen(argv[i]);
+	lens[2] = s->q.len;
+	r = redisCommandArgv(s->c, 4, argv, lens);
+	if (!r)
+		return io_error(s);
+	if (r->type == REDIS_REPLY_ERROR) {
+		int error = server_error(s, r, what);
+
+		freeReplyObject(r);
+		return error;
+	}
+	if (r->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		return gm_error_set(GM_EIO, "falkordb %s: %s: unexpected reply", s->where, what);
+	}
+	*out = r;
+	return 0;
+}
+
+/* Runs a write query and drops the reply. */
+static int exec(struct fdb *s, const char *what)
+{
+	redisReply *r;
+	int error = query(s, 0, &r, what);
+
+	freeReplyObject(r);
+	return error;
+}
+
+static int unhex(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* A %-decoded copy of n bytes at p. */
+static char *decode(const char *p, size_t n)
+{
+	char *d = gm_malloc(n + 1);
+	size_t k = 0;
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '%' && i + 2 < n && unhex(p[i + 1]) >= 0 && unhex(p[i + 2]) >= 0) {
+			d[k++] = (char)(unhex(p[i + 1]) * 16 + unhex(p[i + 2]));
+			i += 2;
+		} else {
+			d[k++] = p[i];
+		}
+	}
+	d[k] = '\0';
+	return d;
+}
+
+static void wipe_free(char *p)
+{
+	if (!p)
+		return;
+	for (volatile char *v = p; *v; v++)
+		*v = 0;
+	gm_free(p);
+}
+
+static int param(struct fdb *s, const char *params, const char *name, char **out, const char *dflt)
+{
+	struct gm_str v;
+
+	if (gm_params_get(params, name, &v)) {
+		if (!v.len)
+			return gm_error_set(GM_EINVAL, "parameter %s for falkordb %s is empty",
+					    name, s->where);
+		*out = decode(v.p, v.len);
+	} else {
+		*out = gm_strdup(dflt);
+	}
+	return *out ? 0 : GM_ENOMEM;
+}
+
+static int check_params(struct fdb *s, const char *params)
+{
+	const char *p = params;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "&");
+		size_t kl = strcspn(p, "=&");
+
+		if (!((kl == 3 && !strncmp(p, "key", 3)) || (kl == 5 && !strncmp(p, "label", 5)) ||
+		      (kl == 4 && !strncmp(p, "page", 4))))
+			return gm_error_set(GM_EINVAL, "unknown parameter '%.*s' for falkordb %s",
+					    (int)kl, p, s->where);
+		p += n + (p[n] ? 1 : 0);
+	}
+	return 0;
+}
+
+/* Parses "//[user:pass@]host[:port]/graph", connects and authenticates. */
+static int connect_uri(struct fdb *s, const char *loc, const struct gm_open_opts *o)
+{
+	const char *hp, *slash, *at, *colon;
+	char *user = NULL, *pass = NULL, *host = NULL;
+	long port = 6379;
+	int error = 0;
+	struct timeval tv = {10, 0};
+
+	if (strncmp(loc, "//", 2))
+		return gm_error_set(GM_EINVAL, "invalid falkordb location: expected "
+					       "falkordb://[user:password@]host[:port]/graph");
+	loc += 2;
+	slash = strchr(loc, '/');
+	if (!slash || !slash[1])
+		return gm_error_set(
+			GM_EINVAL, "invalid falkordb location: no graph name (falkordb://host:port/"
+				   "graph)");
+	at = memchr(loc, '@', (size_t)(slash - loc));
+	for (const char *q = at; q && q + 1 < slash; q++)
+		if (q[1] == '@')
+			at = q + 1; /* the last '@' before the path */
+	hp = at ? at + 1 : loc;
+	if (at) {
+		const char *c = memchr(loc, ':', (size_t)(at - loc));
+
+		if (c) {
+			user = decode(loc, (size_t)(c - loc));
+			pass = decode(c + 1, (size_t)(at - c - 1));
+		} else {
+			user = decode(loc, (size_t)(at - loc));
+		}
+		if ((c && !pass) || !user) {
+			error = GM_ENOMEM;
+			goto done;
+		}
+	}
+	colon = memchr(hp, ':', (size_t)(slash - hp));
+	if (hp[0] == '[') /* [::1]:port */
+		colon = memchr(hp, ']', (size_t)(slash - hp)) ? strchr(hp, ']') + 1 : NULL;
+	if (colon && *colon == ':') {
+		char *end;
+
+		port = strtol(colon + 1, &end, 10);
+		if (end != slash || port <= 0 || port > 65535) {
+			error = gm_error_set(GM_EINVAL, "invalid port in falkordb location '%.*s'",
+					     (int)(slash - hp), hp);
+			goto done;
+		}
+	} else {
+		colon = slash;
+	}
+	if (hp[0] == '[')
+		host = decode(hp + 1, (size_t)(colon - hp - 2));
+	else
+		host = decode(hp, (size_t)(colon - hp));
+	if (!host || !(s->graph = decode(slash + 1, strlen(slash + 1)))) {
+		error = GM_ENOMEM;
+		goto done;
+	}
+	if (!*host) {
+		gm_free(host);
+		host = gm_strdup("127.0.0.1");
+		if (!host) {
+			error = GM_ENOMEM;
+			goto done;
+		}
+	}
+	snprintf(s->where, sizeof(s->where), "%.100s:%ld/%.150s", host, port, s->graph);
+	if (o->scheme && !strcmp(o->scheme, "rediss")) {
+		error = gm_error_set(GM_EUNSUPPORTED,
+				     "falkordb %s: TLS (rediss://) is not available: this gmig is "
+				     "built with a hiredis without SSL support",
+				     s->where);
+		goto done;
+	}
+	if (!pass && getenv("FALKORDB_PASSWORD") && *getenv("FALKORDB_PASSWORD") &&
+	    !(pass = gm_strdup(getenv("FALKORDB_PASSWORD")))) {
+		error = GM_ENOMEM;
+		goto done;
+	}
+	s->c = redisConnectWithTimeout(host, (int)port, tv);
+	if (!s->c || s->c->err) {
+		error = gm_error_set(GM_EIO, "cannot connect to falkordb %s: %s", s->where,
+				     s->c ? s->c->errstr : "out of memory");
+		goto done;
+	}
+	redisSetTimeout(s->c, (struct timeval){600, 0});
+	if (pass) {
+		redisReply *r = user ? redisCommand(s->c, "AUTH %s %s", user, pass)
+				     : redisCommand(s->c, "AUTH %s", pass);
+
+		if (!r) {
+			error = io_error(s);
+		} else if (r->type == REDIS_REPLY_ERROR) {
+			error = gm_error_set(GM_EIO, "falkordb %s: authentication failed",
+					     s->where);
+		}
+		freeReplyObject(r);
+	}
+done:
+	wipe_free(pass);
+	wipe_free(user);
+	gm_free(host);
+	return error;
+}
+
+/* ---- reading ---- */
+
+static const redisReply *elem(const redisReply *r, size_t i)
+{
+	return r && r->type == REDIS_REPLY_ARRAY && i < r->elements ? r->element[i] : NULL;
+}
+
+static int bad(struct fdb *s, const char *what)
+{
+	return gm_error_set(GM_EDATA, "falkordb %s: unexpected reply: %s", s->where, what);
+}
+
+static int text_double(const redisReply *r, double *out)
+{
+	char tmp[64];
+
+	if (r->type == REDIS_REPLY_INTEGER) {
+		*out = (double)r->integer;
+		return 0;
+	}
+	if (r->type != REDIS_REPLY_STRING || r->len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, r->str, r->len);
+	tmp[r->len] = '\0';
+	if (strstr(tmp, "nan")) {
+		*out = tmp[0] == '-' ? -NAN : NAN;
+		return 0;
+	}
+	*out = strtod(tmp, NULL);
+	return 0;
+}
+
+/* The EXACT column of a property: [3, m] [3, e] pairs, consumed in order. */
+struct exact {
+	const redisReply *list;
+	size_t next;
+};
+
+/* A compact [type, value] pair; depth = list nesting (for EXACT). */
+static int decode_value(struct fdb *s, const redisReply *cell, struct exact *ex, int depth,
+			struct gm_value *v, struct gm_arena *a)
+{
+	const redisReply *t = elem(cell, 0), *x = elem(cell, 1);
+	int error;
+
+	memset(v, 0, sizeof(*v));
+	if (!t || t->type != REDIS_REPLY_INTEGER || !x)
+		return bad(s, "a value is not a [type, value] pair");
+	switch (t->integer) {
+	case 1: v->type = GM_T_NULL; return 0;
+	case 2:
+		if (x->type != REDIS_REPLY_STRING)
+			return bad(s, "a string is not a string");
+		v->type = GM_T_STRING;
+		if (!(v->u.s.p = gm_arena_strdup(a, x->str, x->len)))
+			return GM_ENOMEM;
+		v->u.s.len = x->len;
+		return 0;
+	case 3:
+		if (x->type != REDIS_REPLY_INTEGER)
+			return bad(s, "an integer is not an integer");
+		v->type = GM_T_INT;
+		v->u.i = x->integer;
+		return 0;
+	case 4:
+		v->type = GM_T_BOOL;
+		v->u.b = x->type == REDIS_REPLY_STRING && x->len == 4 && !memcmp(x->str, "true", 4);
+		return 0;
+	case 5:
+		v->type = GM_T_FLOAT;
+		if (text_double(x, &v->u.f) < 0)
+			return bad(s, "a float is not a number");
+		/* 15 digits in the text; EXACT has the finite non-zero ones exactly */
+		/* (not by isfinite: DBL_MAX's 15 digits overflow to inf) */
+		if (v->u.f != 0 && !isnan(v->u.f) && !memchr(x->str, 'i', x->len) &&
+		    depth <= EXACT_DEPTH && ex->list) {
+			const redisReply *m = elem(elem(ex->list, ex->next), 1);
+			const redisReply *e = elem(elem(ex->list, ex->next + 1), 1);
+
+			if (!m || !e || m->type != REDIS_REPLY_INTEGER ||
+			    e->type != REDIS_REPLY_INTEGER)
+				return bad(s, "the exact floats do not match the values");
+			ex->next += 2;
+			v->u.f = ldexp((double)m->integer, (int)e->integer);
+		}
+		return 0;
+	case 6:
+		if (x->type != REDIS_REPLY_ARRAY)
+			return bad(s, "a list is not an array");
+		v->type = GM_T_LIST;
+		v->u.list.n = x->elements;
+		if (x->elements &&
+		    !(v->u.list.v = gm_arena_alloc(a, x->elements * sizeof(*v->u.list.v))))
+			return GM_ENOMEM;
+		for (size_t i = 0; i < x->elements; i++) {
+			if ((error = decode_value(s, x->element[i], ex, depth + 1, &v->u.list.v[i],
+						  a)) < 0)
+				return error;
+		}
+		return 0;
+	case 10:
+		if (x->type != REDIS_REPLY_ARRAY || x->elements % 2)
+			return bad(s, "a map is not a flat array");
+		v->type = GM_T_MAP;
+		v->u.map.n = x->elements / 2;
+		if (v->u.map.n &&
+		    !(v->u.map.p = gm_arena_alloc(a, v->u.map.n * sizeof(*v->u.map.p))))
+			return GM_ENOMEM;
+		for (size_t i = 0; i < v->u.map.n; i++) {
+			const redisReply *k = x->element[2 * i];
+
+			if (k->type != REDIS_REPLY_STRING)
+				return bad(s, "a map key is not a string");
+			if (!(v->u.map.p[i].key.p = gm_arena_strdup(a, k->str, k->len)))
+				return GM_ENOMEM;
+			v->u.map.p[i].key.len = k->len;
+			if ((error = decode_value(s, x->element[2 * i + 1], ex, EXACT_DEPTH + 1,
+						  &v->u.map.p[i].val, a)) < 0)
+				return error;
+		}
+		return 0;
+	case 11: {
+		double lat, lon;
+
+		if (!elem(x, 1) || text_double(x->element[0], &lat) < 0 ||
+		    text_double(x->element[1], &lon) < 0)
+			return bad(s, "a point is not [latitude, longitude]");
+		v->type = GM_T_POINT;
+		v->u.pt.srid = 4326;
+		v->u.pt.dim = 2;
+		v->u.pt.x = (double)(float)lon;
+		v->u.pt.y = (double)(float)lat;
+		return 0;
+	}
+	case 12:
+		if (x->type != REDIS_REPLY_ARRAY)
+			return bad(s, "a vector is not an array");
+		v->type = GM_T_VECTOR;
+		v->u.vec.n = x->elements;
+		if (x->elements && !(v->u.vec.v = gm_arena_alloc(a, x->elements * sizeof(float))))
+			return GM_ENOMEM;
+		for (size_t i = 0; i < x->elements; i++) {
+			double d;
+
+			if (text_double(x->element[i], &d) < 0)
+				return bad(s, "a vector element is not a number");
+			v->u.vec.v[i] = (float)d;
+		}
+		return 0;
+	case 13:
+	case 14:
+	case 15:
+	case 16:
+		if (x->type != REDIS_REPLY_INTEGER)
+			return bad(s, "a temporal value is not an integer");
+		if (t->integer == 13) {
+			v->type = GM_T_LOCALDATETIME;
+			v->u.t.secs = x->integer;
+		} else if (t->integer == 14) {
+			v->type = GM_T_DATE;
+			v->u.t.secs = x->integer >= 0 ? x->integer / 86400
+						      : -((-x->integer + 86399) / 86400);
+		} else if (t->integer == 15) {
+			v->type = GM_T_LOCALTIME;
+			v->u.t.secs = ((x->integer - EPOCH_1900) % 86400 + 86400) % 86400;
+		} else {
+			v->type = GM_T_DURATION;
+			v->u.d.secs = x->integer;
+		}
+		return 0;
+	default:
+		return gm_error_set(GM_EDATA,
+				    "falkordb %s: a property has a value of type %lld, "
+				    "which gmig cannot read",
+				    s->where, (long long)t->integer);
+	}
+}
+
+/*
+ * FL(x, d): the Floats in x depth first (lists d levels deep). FalkorDB's CASE
+ * is eager (abs('a') fails in a branch not taken), so the type tests are list
+ * comprehension filters. hiredis 0.14 reads replies at most 7 arrays deep, so
+ * the result is flat.
+ */
+static void put_floats(struct gm_buf *b, const char *x, int d)
+{
+	gm_buf_printf(b, "[f%d IN [%s] WHERE typeOf(f%d) = 'Float']", d, x, d);
+	if (d > 0) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "v%d", d);
+		gm_buf_printf(
+			b,
+			" + reduce(a%d = [], l%d IN [l%d IN [%s] WHERE typeOf(l%d) = 'List'] | "
+			"a%d + reduce(b%d = [], v%d IN l%d | b%d + ",
+			d, d, d, x, d, d, d, d, d, d);
+		put_floats(b, v, d - 1);
+		gm_buf_puts(b, "))");
+	}
+}
+
+/* EXACT(x): m1, e1, m2, e2, ... with Float i = m * 2^e, for the finite non-zero Floats. */
+static void put_exact(struct gm_buf *b, const char *x)
+{
+	static const char l2[] = "toInteger(floor(log(abs(f)) / log(2))) - 53";
+
+	gm_buf_puts(b, "reduce(acc = [], f IN [f IN ");
+	put_floats(b, x, EXACT_DEPTH);
+	gm_buf_printf(b,
+		      " WHERE f <> 0.0 AND f = f AND f * 0.0 = 0.0] | acc + [toInteger(f / "
+		      "2.0^(CASE WHEN %s < -1074 THEN -1074 ELSE %s END)), CASE WHEN %s < -1074 "
+		      "THEN -1074 ELSE %s END])",
+		      l2, l2, l2, l2);
+}
+
+/* "UNWIND <keys or [null]> AS k" then the RETURN tail "k, x[k], EXACT(x[k])" */
+static void put_unwind(struct gm_buf *b, const char *var)
+{
+	gm_buf_printf(b, " UNWIND CASE WHEN size(keys(%s)) = 0 THEN [null] ELSE keys(%s) END AS k",
+		      var, var);
+}
+
+static void put_prop_cols(struct gm_buf *b, const char *var)
+{
+	char x[16];
+
+	snprintf(x, sizeof(x), "%s[k]", var);
+	gm_buf_printf(b, "k, %s, ", x);
+	put_exact(b, x);
+}
+
+static int next_page(struct fdb *s)
+{
+	int error;
+
+	freeReplyObject(s->reply);
+	s->reply = NULL;
+	s->row = 0;
+	for (;;) {
+		if (s->phase == 2)
+			return GM_ITEROVER;
+		if (s->lo > s->maxid) {
+			s->phase++;
+			s->lo = 0;
+			continue;
+		}
+		gm_buf_clear(&s->q);
+		if (s->phase == 0) {
+			gm_buf_printf(&s->q,
+				      "MATCH (n) WHERE ID(n) >= %" PRId64 " AND ID(n) < %" PRId64,
+				      s->lo, s->lo + s->page);
+			put_unwind(&s->q, "n");
+			gm_buf_puts(&s->q, " RETURN ID(n), labels(n), ");
+			put_prop_cols(&s->q, "n");
+			gm_buf_puts(&s->q, " ORDER BY ID(n)");
+		} else {
+			gm_buf_printf(&s->q,
+				      "MATCH (a)-[r]->(b) WHERE ID(a) >= %" PRId64
+				      " AND ID(a) < %" PRId64,
+				      s->lo, s->lo + s->page);
+			put_unwind(&s->q, "r");
+			gm_buf_puts(&s->q, " RETURN ID(r), type(r), ID(a), a.");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ", ID(b), b.");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ", ");
+			put_prop_cols(&s->q, "r");
+			gm_buf_puts(&s->q, " ORDER BY ID(r)");
+		}
+		s->lo += s->page;
+		if ((error = query(s, 1, &s->reply, "cannot read")) < 0)
+			return error;
+		if (elem(s->reply, 1) && elem(s->reply, 1)->elements)
+			return 0;
+		freeReplyObject(s->reply);
+		s->reply = NULL;
+	}
+}
+
+/* An endpoint's or node's key: the key property when a string, else the id. */
+static int key_of(const redisReply *id, const redisReply *keycell, struct gm_str *out,
+		  struct gm_arena *a)
+{
+	const redisReply *t = elem(keycell, 0), *x = elem(keycell, 1);
+	char tmp[32];
+	int n;
+
+	if (t && t->type == REDIS_REPLY_INTEGER && t->integer == 2 && x &&
+	    x->type == REDIS_REPLY_STRING) {
+		out->p = gm_arena_strdup(a, x->str, x->len);
+		out->len = x->len;
+	} else {
+		n = snprintf(tmp, sizeof(tmp), "%lld", id ? (long long)id->integer : -1LL);
+		out->p = gm_arena_strdup(a, tmp, (size_t)n);
+		out->len = (size_t)n;
+	}
+	return out->p ? 0 : GM_ENOMEM;
+}
+
+/*
+ * The properties of rows[first..end) (one row per property: k, value, EXACT at
+ * column c); takes the key property out into *key.
+ */
+static int decode_props(struct fdb *s, const redisReply *rows, size_t first, size_t end, size_t c,
+			struct gm_record *rec, struct gm_str *key, int *has_key, struct gm_arena *a)
+{
+	size_t klen = strlen(s->key);
+	int error;
+
+	*has_key = 0;
+	rec->nprops = 0;
+	rec->props = gm_arena_alloc(a, (end - first) * sizeof(*rec->props));
+	if (!rec->props)
+		return GM_ENOMEM;
+	for (size_t i = first; i < end; i++) {
+		const redisReply *row = rows->element[i];
+		const redisReply *k = elem(elem(row, c), 1), *val = elem(row, c + 1);
+		struct exact ex = {elem(elem(row, c + 2), 1), 0};
+		struct gm_prop *p = &rec->props[rec->nprops];
+
+		if (!k || k->type == REDIS_REPLY_NIL)
+			continue; /* no properties */
+		if (k->type != REDIS_REPLY_STRING || !val)
+			return bad(s, "a property is not [key, value]");
+		if (k->len == klen && !memcmp(k->str, s->key, klen) && elem(val, 0) &&
+		    elem(val, 0)->integer == 2 && elem(val, 1) && !*has_key) {
+			*has_key = 1;
+			key->p = gm_arena_strdup(a, elem(val, 1)->str, elem(val, 1)->len);
+			key->len = elem(val, 1)->len;
+			if (!key->p)
+				return GM_ENOMEM;
+			continue;
+		}
+		if (!(p->key.p = gm_arena_strdup(a, k->str, k->len)))
+			return GM_ENOMEM;
+		p->key.len = k->len;
+		if ((error = decode_value(s, val, &ex, 0, &p->val, a)) < 0)
+			return error;
+		rec->nprops++;
+	}
+	return 0;
+}
+
+static int fdb_read_next(struct gm_backend *b, struct gm_record *rec, struct gm_arena *a)
+{
+	struct fdb *s = (struct fdb *)b;
+	const redisReply *rows, *row, *id;
+	size_t first, end;
+	int error, has_key;
+
+	memset(rec, 0, sizeof(*rec));
+	rows = elem(s->reply, 1);
+	if (!rows || s->row >= rows->elements) {
+		if ((error = next_page(s)) < 0)
+			return error;
+		rows = elem(s->reply, 1);
+	}
+	/* the rows of one node or relationship: same id, consecutive (ORDER BY id) */
+	first = s->row;
+	row = rows->element[first];
+	id = elem(elem(row, 0), 1);
+	if (!id || id->type != REDIS_REPLY_INTEGER) {
+		s->row++;
+		return bad(s, "a row has no id");
+	}
+	for (end = first + 1; end < rows->elements; end++) {
+		const redisReply *i2 = elem(elem(rows->element[end], 0), 1);
+
+		if (!i2 || i2->type != REDIS_REPLY_INTEGER || i2->integer != id->integer)
+			break;
+	}
+	s->row = end;
+	if (s->phase == 0) {
+		const redisReply *labels = elem(elem(row, 1), 1);
+		size_t ml = strlen(s->label);
+
+		rec->kind = GM_NODE;
+		if (!labels || labels->type != REDIS_REPLY_ARRAY)
+			return bad(s, "a node row has no labels");
+		b->progress_done = (uint64_t)id->integer;
+		rec->labels = labels->elements
+				      ? gm_arena_alloc(a, labels->elements * sizeof(*rec->labels))
+				      : NULL;
+		if (labels->elements && !rec->labels)
+			return GM_ENOMEM;
+		for (size_t i = 0; i < labels->elements; i++) {
+			const redisReply *l = elem(labels->element[i], 1);
+
+			if (!l || l->type != REDIS_REPLY_STRING)
+				return bad(s, "a label is not a string");
+			if (l->len == ml && !memcmp(l->str, s->label, ml))
+				continue;
+			if (!(rec->labels[rec->nlabels].p = gm_arena_strdup(a, l->str, l->len)))
+				return GM_ENOMEM;
+			rec->labels[rec->nlabels++].len = l->len;
+		}
+		if ((error = decode_props(s, rows, first, end, 2, rec, &rec->key, &has_key, a)) <
+		    0) {
+			if (error == GM_EDATA)
+				return gm_error_set(
+					GM_EDATA, "invalid node %lld in falkordb %s: %s",
+					(long long)id->integer, s->where, gm_error_last());
+			return error;
+		}
+		if (!has_key)
+			return key_of(id, NULL, &rec->key, a);
+		return 0;
+	}
+	{
+		const redisReply *type = elem(elem(row, 1), 1);
+
+		rec->kind = GM_REL;
+		if (!type || type->type != REDIS_REPLY_STRING)
+			return bad(s, "a relationship row has no type");
+		if (!(rec->type.p = gm_arena_strdup(a, type->str, type->len)))
+			return GM_ENOMEM;
+		rec->type.len = type->len;
+		if ((error = key_of(elem(elem(row, 2), 1), elem(row, 3), &rec->from, a)) < 0 ||
+		    (error = key_of(elem(elem(row, 4), 1), elem(row, 5), &rec->to, a)) < 0)
+			return error;
+		if ((error = decode_props(s, rows, first, end, 6, rec, &rec->key, &has_key, a)) <
+		    0) {
+			if (error == GM_EDATA)
+				return gm_error_set(
+					GM_EDATA, "invalid relationship %lld in falkordb %s: %s",
+					(long long)id->integer, s->where, gm_error_last());
+			return error;
+		}
+		if (!has_key)
+			rec->key.p = NULL, rec->key.len = 0;
+		return 0;
+	}
+}
+
+static int count_query(struct fdb *s, const char *q, int64_t *out, int64_t *out2)
+{
+	redisReply *r;
+	const redisReply *row;
+	int error;
+
+	gm_buf_clear(&s->q);
+	gm_buf_puts(&s->q, q);
+	if ((error = query(s, 1, &r, "cannot count")) < 0)
+		return error;
+	row = elem(elem(r, 1), 0);
+	*out = elem(elem(row, 0), 1) ? elem(elem(row, 0), 1)->integer : 0;
+	if (out2)
+		*out2 = elem(elem(row, 1), 1) && elem(elem(row, 1), 1)->type == REDIS_REPLY_INTEGER
+				? elem(elem(row, 1), 1)->integer
+				: -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+static int fdb_count(struct gm_backend *b, uint64_t *nodes, uint64_t *rels)
+{
+	struct fdb *s = (struct fdb *)b;
+	int64_t n = 0, r = 0;
+	int error;
+
+	if ((error = count_query(s, "MATCH (n) RETURN count(n)", &n, NULL)) < 0 ||
+	    (error = count_query(s, "MATCH ()-[r]->() RETURN count(r)", &r, NULL)) < 0)
+		return error;
+	*nodes = (uint64_t)n;
+	*rels = (uint64_t)r;
+	return 0;
+}
+
+/* ---- writing ---- */
+
+static int describe(const struct gm_record *r, char *buf, size_t n)
+{
+	char pos[40] = "";
+
+	if (r->line)
+		snprintf(pos, sizeof(pos), " (line %llu)", (unsigned long long)r->line);
+	return snprintf(buf, n, "%s '%.*s'%s", r->kind == GM_NODE ? "node" : "relationship",
+			(int)(r->key.len > 100 ? 100 : r->key.len), r->key.p ? r->key.p : "", pos);
+}
+
+/* Why FalkorDB cannot store v exactly (or gmig cannot read it back), or NULL. */
+static const char *unstorable(const struct gm_value *v, int depth)
+{
+	int64_t y;
+	unsigned m, d;
+	const char *why;
+
+	switch (v->type) {
+	case GM_T_STRING:
+		return memchr(v->u.s.p, 0, v->u.s.len) ? "a String value with a NUL character"
+						       : NULL;
+	case GM_T_LIST:
+		/* hiredis 0.14 reads replies at most 7 arrays deep: a list in a list is the most */
+		if (depth >= 2)
+			return "a List value nested more than two deep (this build reads FalkorDB "
+			       "replies at most 7 arrays deep: hiredis 0.14)";
+		for (size_t i = 0; i < v->u.list.n; i++)
+			if ((why = unstorable(&v->u.list.v[i], depth + 1)))
+				return why;
+		return NULL;
+	case GM_T_DATE:
+		gm_civil_from_days(v->u.t.secs, &y, &m, &d);
+		return y < 0 || y > 9999 ? "a Date value outside the years 0..9999" : NULL;
+	case GM_T_LOCALTIME:
+		return v->u.t.nanos
+			       ? "a LocalTime value with fractions of a second (FalkorDB keeps "
+				 "whole seconds)"
+			       : NULL;
+	case GM_T_LOCALDATETIME: {
+		int64_t days =
+			v->u.t.secs >= 0 ? v->u.t.secs / 86400 : -((-v->u.t.secs + 86399) / 86400);
+
+		if (v->u.t.nanos)
+			return "a LocalDateTime value with fractions of a second (FalkorDB keeps "
+			       "whole seconds)";
+		gm_civil_from_days(days, &y, &m, &d);
+		return y < 0 || y > 9999 ? "a LocalDateTime value outside the years 0..9999" : NULL;
+	}
+	case GM_T_POINT:
+		if (v->u.pt.srid != 4326 || v->u.pt.dim != 2)
+			return "a Point value other than 2D WGS-84 (SRID 4326)";
+		if ((double)(float)v->u.pt.x != v->u.pt.x || (double)(float)v->u.pt.y != v->u.pt.y)
+			return "a Point value whose coordinates are not float32 values (FalkorDB "
+			       "keeps float32)";
+		if (fabs(v->u.pt.y) > 90 || fabs(v->u.pt.x) > 180)
+			return "a Point value outside latitude -90..90, longitude -180..180";
+		return NULL;
+	default: return NULL;
+	}
+}
+
+static int check_record(struct fdb *s, const struct gm_record *r)
+{
+	char who[200];
+	size_t kl = strlen(s->key);
+
+	for (size_t k = 0; k < r->nprops; k++) {
+		const char *why;
+
+		if (r->props[k].key.len == kl && !memcmp(r->props[k].key.p, s->key, kl)) {
+			describe(r, who, sizeof(who));
+			return gm_error_set(
+				GM_EDATA,
+				"%s has a property '%s', which falkordb %s uses for keys "
+				"(name another with ?key=NAME)",
+				who, s->key, s->where);
+		}
+		if ((why = unstorable(&r->props[k].val, 0))) {
+			describe(r, who, sizeof(who));
+			return gm_error_set(
+				GM_EUNSUPPORTED,
+				"%s has %s in property '%.*s', which falkordb cannot store", who,
+				why, (int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
+				r->props[k].key.p);
+		}
+	}
+	for (size_t l = 0; l < r->nlabels + (r->kind == GM_REL); l++) {
+		struct gm_str n = r->kind == GM_REL ? r->type : r->labels[l];
+
+		if (memchr(n.p, '`', n.len)) {
+			describe(r, who, sizeof(who));
+			return gm_error_set(GM_EUNSUPPORTED,
+					    "%s has the %s '%.*s' with a backtick, which falkordb "
+					    "cannot store (its Cypher has no escape for it)",
+					    who, r->kind == GM_REL ? "type" : "label",
+					    (int)(n.len > 100 ? 100 : n.len), n.p);
+		}
+	}
+	for (size_t k = 0; k < r->nprops; k++) {
+		if (memchr(r->props[k].key.p, '`', r->props[k].key.len)) {
+			describe(r, who, sizeof(who));
+			return gm_error_set(
+				GM_EUNSUPPORTED,
+				"%s has the property name '%.*s' with a backtick, which "
+				"falkordb cannot store (its Cypher has no escape for it)",
+				who, (int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
+				r->props[k].key.p);
+		}
+	}
+	if (r->kind == GM_NODE && !r->key.p)
+		return gm_error_set(GM_EDATA, "invalid node for falkordb %s: it has no key",
+				    s->where);
+	return 0;
+}
+
+static int put_value(struct gm_buf *b, const struct gm_value *v)
+{
+	int error;
+
+	switch (v->type) {
+	case GM_T_BOOL: return gm_buf_puts(b, v->u.b ? "true" : "false");
+	case GM_T_INT:
+		if (v->u.i == INT64_MIN)
+			return gm_buf_puts(b, "(-9223372036854775807 - 1)");
+		return gm_buf_put_i64(b, v->u.i);
+	case GM_T_FLOAT: return gm__cy_put_double(b, v->u.f, CY);
+	case GM_T_STRING: return gm__cy_put_string(b, v->u.s.p, v->u.s.len, CY);
+	case GM_T_LIST:
+		gm_buf_putc(b, '[');
+		for (size_t i = 0; i < v->u.list.n; i++) {
+			if (i)
+				gm_buf_putc(b, ',');
+			if ((error = put_value(b, &v->u.list.v[i])) < 0)
+				return error;
+		}
+		return gm_buf_putc(b, ']');
+	case GM_T_DATE:
+	case GM_T_LOCALTIME:
+	case GM_T_LOCALDATETIME:
+		gm_buf_puts(b, v->type == GM_T_DATE	   ? "date('"
+			       : v->type == GM_T_LOCALTIME ? "localtime('"
+							   : "localdatetime('");
+		if ((error = gm_value_format_text(b, v)) < 0)
+			return error;
+		return gm_buf_puts(b, "')");
+	case GM_T_POINT:
+		gm_buf_puts(b, "point({latitude:");
+		gm__cy_put_double(b, v->u.pt.y, CY);
+		gm_buf_puts(b, ",longitude:");
+		gm__cy_put_double(b, v->u.pt.x, CY);
+		return gm_buf_puts(b, "})");
+	case GM_T_VECTOR:
+		gm_buf_puts(b, "vecf32([");
+		for (size_t i = 0; i < v->u.vec.n; i++) {
+			if (i)
+				gm_buf_putc(b, ',');
+			gm__cy_put_float32(b, v->u.vec.v[i], CY);
+		}
+		return gm_buf_puts(b, "])");
+	default:
+		return gm_error_set(GM_EUNSUPPORTED, "falkordb cannot store a %s value",
+				    gm_type_name(v->type));
+	}
+}
+
+/* {_key:'k', a:1, ...} */
+static int put_props(struct fdb *s, struct gm_buf *b, const struct gm_record *r)
+{
+	int error;
+
+	gm_buf_putc(b, '{');
+	gm__cy_put_name(b, gm_str_c(s->key));
+	gm_buf_putc(b, ':');
+	if (r->key.p)
+		gm__cy_put_string(b, r->key.p, r->key.len, CY);
+	else
+		gm_buf_puts(b, "null");
+	for (size_t k = 0; k < r->nprops; k++) {
+		gm_buf_putc(b, ',');
+		gm__cy_put_name(b, r->props[k].key);
+		gm_buf_putc(b, ':');
+		if ((error = put_value(b, &r->props[k].val)) < 0)
+			return error;
+	}
+	return gm_buf_putc(b, '}');
+}
+
+static int same_labels(const struct gm_record *a, const struct gm_record *b)
+{
+	if (a->nlabels != b->nlabels)
+		return 0;
+	for (size_t i = 0; i < a->nlabels; i++)
+		if (!gm_str_eq(a->labels[i], b->labels[i]))
+			return 0;
+	return 1;
+}
+
+static int write_nodes(struct fdb *s, const struct gm_record *recs, size_t n)
+{
+	int error;
+	size_t first = 1;
+
+	gm_buf_clear(&s->q);
+	gm_buf_puts(&s->q, "UNWIND [");
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].kind != GM_NODE)
+			continue;
+		if (!first)
+			gm_buf_putc(&s->q, ',');
+		first = 0;
+		gm_buf_puts(&s->q, "{k:");
+		gm__cy_put_string(&s->q, recs[i].key.p, recs[i].key.len, CY);
+		gm_buf_puts(&s->q, ",p:");
+		if ((error = put_props(s, &s->q, &recs[i])) < 0)
+			return error;
+		gm_buf_putc(&s->q, '}');
+	}
+	if (first)
+		return 0;
+	gm_buf_puts(&s->q, "] AS row MERGE (n:");
+	gm__cy_put_name(&s->q, gm_str_c(s->label));
+	gm_buf_puts(&s->q, " {");
+	gm__cy_put_name(&s->q, gm_str_c(s->key));
+	gm_buf_puts(&s->q, ": row.k}) SET n = row.p");
+	if ((error = exec(s, "cannot write nodes")) < 0)
+		return error;
+	/* labels: one query per distinct label set (first appearance order) */
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		if (recs[i].kind != GM_NODE || !recs[i].nlabels)
+			continue;
+		for (j = 0; j < i; j++)
+			if (recs[j].kind == GM_NODE && same_labels(&recs[i], &recs[j]))
+				break;
+		if (j < i)
+			continue;
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "UNWIND [");
+		for (j = i; j < n; j++) {
+			if (recs[j].kind != GM_NODE || !same_labels(&recs[i], &recs[j]))
+				continue;
+			if (j > i)
+				gm_buf_putc(&s->q, ',');
+			gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
+		}
+		gm_buf_puts(&s->q, "] AS k MATCH (n:");
+		gm__cy_put_name(&s->q, gm_str_c(s->label));
+		gm_buf_puts(&s->q, " {");
+		gm__cy_put_name(&s->q, gm_str_c(s->key));
+		gm_buf_puts(&s->q, ": k}) SET n");
+		for (size_t l = 0; l < recs[i].nlabels; l++) {
+			gm_buf_putc(&s->q, ':');
+			gm__cy_put_name(&s->q, recs[i].labels[l]);
+		}
+		if ((error = exec(s, "cannot set labels")) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/* The first relationship endpoint of recs that is not in the graph, as a GM_EDATA. */
+static int check_endpoints(struct fdb *s, const struct gm_record *recs, size_t n)
+{
+	redisReply *r;
+	const redisReply *k;
+	int error, any = 0;
+	char who[200];
+
+	gm_buf_clear(&s->q);
+	gm_buf_puts(&s->q, "UNWIND [");
+	for (size_t i = 0; i < n; i++) {
+		const struct gm_str ends[2] = {recs[i].from, recs[i].to};
+
+		if (recs[i].kind != GM_REL)
+			continue;
+		for (int e = 0; e < 2; e++) {
+			if (gm_keyset_get(s->nodes, ends[e].p, ends[e].len, NULL))
+				continue;
+			if (any++)
+				gm_buf_putc(&s->q, ',');
+			gm__cy_put_string(&s->q, ends[e].p, ends[e].len, CY);
+		}
+	}
+	if (!any)
+		return 0;
+	gm_buf_puts(&s->q, "] AS k OPTIONAL MATCH (n:");
+	gm__cy_put_name(&s->q, gm_str_c(s->label));
+	gm_buf_puts(&s->q, " {");
+	gm__cy_put_name(&s->q, gm_str_c(s->key));
+	gm_buf_puts(&s->q, ": k}) WITH k, n WHERE n IS NULL RETURN k LIMIT 1");
+	if ((error = query(s, 1, &r, "cannot look up endpoints")) < 0)
+		return error;
+	k = elem(elem(elem(elem(r, 1), 0), 0), 1);
+	if (!k || k->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int start;
+
+		if (recs[i].kind != GM_REL)
+			continue;
+		start = recs[i].from.len == k->len && !memcmp(recs[i].from.p, k->str, k->len);
+		if (!start && !(recs[i].to.len == k->len && !memcmp(recs[i].to.p, k->str, k->len)))
+			continue;
+		describe(&recs[i], who, sizeof(who));
+		error = gm_error_set(
+			GM_EDATA,
+			"%s: its %s node '%.*s' is not in falkordb %s; FalkorDB cannot "
+			"store a relationship without both nodes",
+			who, start ? "start" : "end", (int)(k->len > 100 ? 100 : k->len), k->str,
+			s->where);
+		freeReplyObject(r);
+		return error;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+static int rel_index(struct fdb *s, struct gm_str type)
+{
+	redisReply *r;
+	int error;
+
+	if (gm_keyset_get(s->types, type.p, type.len, NULL))
+		return 0;
+	gm_buf_clear(&s->q);
+	gm_buf_puts(&s->q, "CREATE INDEX FOR ()-[r:");
+	gm__cy_put_name(&s->q, type);
+	gm_buf_puts(&s->q, "]-() ON (r.");
+	gm__cy_put_name(&s->q, gm_str_c(s->key));
+	gm_buf_puts(&s->q, ")");
+	error = query(s, 0, &r, "cannot create an index");
+	freeReplyObject(r);
+	if (error < 0 && !strstr(gm_error_last(), "already indexed"))
+		return error;
+	gm_error_clear();
+	return gm_keyset_put(s->types, type.p, type.len, 0, NULL) < 0 ? GM_ENOMEM : 0;
+}
+
+static int write_rels(struct fdb *s, const struct gm_record *recs, size_t n)
+{
+	int error;
+
+	if ((error = check_endpoints(s, recs, n)) < 0)
+		return error;
+	/* one query per type and keyed/keyless, in first appearance order */
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		int keyed = recs[i].key.p != NULL, rows = 0;
+
+		if (recs[i].kind != GM_REL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (recs[j].kind == GM_REL && (recs[j].key.p != NULL) == keyed &&
+			    gm_str_eq(recs[j].type, recs[i].type))
+				break;
+		if (j < i)
+			continue;
+		if ((error = rel_index(s, recs[i].type)) < 0)
+			return error;
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "UNWIND [");
+		for (j = i; j < n; j++) {
+			if (recs[j].kind != GM_REL || (recs[j].key.p != NULL) != keyed ||
+			    !gm_str_eq(recs[j].type, recs[i].type))
+				continue;
+			if (rows++)
+				gm_buf_putc(&s->q, ',');
+			gm_buf_puts(&s->q, "{s:");
+			gm__cy_put_string(&s->q, recs[j].from.p, recs[j].from.len, CY);
+			gm_buf_puts(&s->q, ",e:");
+			gm__cy_put_string(&s->q, recs[j].to.p, recs[j].to.len, CY);
+			if (keyed) {
+				gm_buf_puts(&s->q, ",k:");
+				gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
+			}
+			gm_buf_puts(&s->q, ",p:");
+			if ((error = put_props(s, &s->q, &recs[j])) < 0)
+				return error;
+			gm_buf_putc(&s->q, '}');
+		}
+		gm_buf_puts(&s->q, "] AS row MATCH (a:");
+		gm__cy_put_name(&s->q, gm_str_c(s->label));
+		gm_buf_puts(&s->q, " {");
+		gm__cy_put_name(&s->q, gm_str_c(s->key));
+		gm_buf_puts(&s->q, ": row.s}) MATCH (b:");
+		gm__cy_put_name(&s->q, gm_str_c(s->label));
+		gm_buf_puts(&s->q, " {");
+		gm__cy_put_name(&s->q, gm_str_c(s->key));
+		gm_buf_puts(&s->q, keyed ? ": row.e}) MERGE (a)-[r:" : ": row.e}) CREATE (a)-[r:");
+		gm__cy_put_name(&s->q, recs[i].type);
+		if (keyed) {
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": row.k}");
+		}
+		gm_buf_puts(&s->q, "]->(b) SET r = row.p");
+		if (!keyed) /* no key property on a relationship without a key */
+			gm_buf_puts(&s->q, " REMOVE r."), gm__cy_put_name(&s->q, gm_str_c(s->key));
+		if ((error = exec(s, "cannot write relationships")) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/* Duplicate keys: against the run's and within the batch. */
+static int check_dups(struct fdb *s, const struct gm_record *recs, size_t n)
+{
+	struct gm_keyset *batch[2] = {NULL, NULL};
+	int error = 0;
+	char who[200];
+
+	for (size_t i = 0; i < n && !error; i++) {
+		int rel = recs[i].kind == GM_REL;
+		struct gm_keyset *run = rel ? s->rels : s->nodes;
+		int added;
+
+		if (!recs[i].key.p)
+			continue;
+		if (!batch[rel] && (error = gm_keyset_new(&batch[rel])) < 0)
+			break;
+		added = gm_keyset_put(batch[rel], recs[i].key.p, recs[i].key.len, 0, NULL);
+		if (added < 0) {
+			error = added;
+			break;
+		}
+		if (!added || gm_keyset_get(run, recs[i].key.p, recs[i].key.len, NULL)) {
+			describe(&recs[i], who, sizeof(who));
+			error = gm_error_set(
+				GM_EDATA,
+				"invalid %s for falkordb %s: a %s with this key was "
+				"already written in this run; falkordb cannot store two "
+				"%ss with one key",
+				who, s->where, rel ? "relationship" : "node",
+				rel ? "relationship" : "node");
+		}
+	}
+	gm_keyset_free(batch[0]);
+	gm_keyset_free(batch[1]);
+	return error;
+}
+
+static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, size_t n)
+{
+	struct fdb *s = (struct fdb *)b;
+	int error;
+
+	for (size_t i = 0; i < n; i++)
+		if ((error = check_record(s, &recs[i])) < 0)
+			return error;
+	if ((error = check_dups(s, recs, n)) < 0)
+		return error;
+	if ((error = write_nodes(s, recs, n)) < 0)
+		return error;
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].kind == GM_NODE &&
+		    gm_keyset_put(s->nodes, recs[i].key.p, recs[i].key.len, 0, NULL) < 0)
+			return GM_ENOMEM;
+	if ((error = write_rels(s, recs, n)) < 0)
+		return error;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].kind == GM_REL) {
+			b->rels_written++;
+			if (recs[i].key.p &&
+			    gm_keyset_put(s->rels, recs[i].key.p, recs[i].key.len, 0, NULL) < 0)
+				return GM_ENOMEM;
+		} else {
+			b->nodes_written++;
+		}
+	}
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+static int fdb_close(struct gm_backend *b)
+{
+	struct fdb *s = (struct fdb *)b;
+
+	if (!s)
+		return 0;
+	freeReplyObject(s->reply);
+	if (s->c)
+		redisFree(s->c);
+	gm_keyset_free(s->nodes);
+	gm_keyset_free(s->rels);
+	gm_keyset_free(s->types);
+	gm_buf_free(&s->q);
+	gm_buf_free(&s->t);
+	gm_free(s->graph);
+	gm_free(s->key);
+	gm_free(s->label);
+	gm_free(s);
+	return 0;
+}
+
+static int open_read(struct fdb *s)
+{
+	redisReply *r = redisCommand(s->c, "EXISTS %s", s->graph);
+	int64_t n;
+	int error;
+
+	if (!r)
+		return io_error(s);
+	if (r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+		freeReplyObject(r);
+		return gm_error_set(GM_ENOTFOUND, "falkordb %s: there is no graph '%s'", s->where,
+				    s->graph);
+	}
+	freeReplyObject(r);
+	if ((error = count_query(s, "MATCH (n) RETURN count(n), max(ID(n))", &n, &s->maxid)) < 0)
+		return error;
+	s->base.progress_total = (uint64_t)(s->maxid < 0 ? 0 : s->maxid);
+	return 0;
+}
+
+static int open_write(struct fdb *s)
+{
+	redisReply *r;
+	int error;
+
+	if ((error = gm_keyset_new(&s->nodes)) < 0 || (error = gm_keyset_new(&s->rels)) < 0 ||
+	    (error = gm_keyset_new(&s->types)) < 0)
+		return error;
+	gm_buf_clear(&s->q);
+	gm_buf_puts(&s->q, "CREATE INDEX FOR (n:");
+	gm__cy_put_name(&s->q, gm_str_c(s->label));
+	gm_buf_puts(&s->q, ") ON (n.");
+	gm__cy_put_name(&s->q, gm_str_c(s->key));
+	gm_buf_puts(&s->q, ")");
+	error = query(s, 0, &r, "cannot create the key index");
+	freeReplyObject(r);
+	if (error < 0 && !strstr(gm_error_last(), "already indexed"))
+		return error;
+	gm_error_clear();
+	return 0;
+}
+
+static int fdb_open(struct gm_backend **out, const char *location, const struct gm_open_opts *o)
+{
+	struct fdb *s = gm_calloc(1, sizeof(*s));
+	char *page = NULL;
+	int error;
+
+	*out = NULL;
+	if (!s)
+		return GM_ENOMEM;
+	snprintf(s->where, sizeof(s->where), "(location)");
+	if ((error = connect_uri(s, location, o)) < 0 || (error = check_params(s, o->params)) < 0 ||
+	    (error = param(s, o->params, "key", &s->key, "_key")) < 0 ||
+	    (error = param(s, o->params, "label", &s->label, "_gmig")) < 0 ||
+	    (error = param(s, o->params, "page", &page, "2000")) < 0)
+		goto fail;
+	s->page = strtoll(page, NULL, 10);
+	gm_free(page);
+	if (s->page <= 0) {
+		error = gm_error_set(GM_EINVAL,
+				     "parameter page for falkordb %s must be a positive "
+				     "number",
+				     s->where);
+		goto fail;
+	}
+	s->writing = o->mode == GM_OPEN_WRITE;
+	if ((error = s->writing ? open_write(s) : open_read(s)) < 0)
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	fdb_close(&s->base);
+	return error;
+}
+
+static const char *const fdb_aliases[] = {"redis", "rediss", NULL};
+
+const struct gm_backend_ops gm_backend_falkordb = {
+	.version = GM_BACKEND_ABI_VERSION,
+	.name = "falkordb",
+	.summary = "FalkorDB graph (falkordb://[user:pass@]host:port/GRAPH), read and write",
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_COUNT | GM_CAP_TXN,
+	.types = GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) | GM_TYPE_BIT(GM_T_FLOAT) |
+		 GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) | GM_TYPE_BIT(GM_T_DATE) |
+		 GM_TYPE_BIT(GM_T_LOCALTIME) | GM_TYPE_BIT(GM_T_LOCALDATETIME) |
+		 GM_TYPE_BIT(GM_T_POINT) | GM_TYPE_BIT(GM_T_VECTOR),
+	.open = fdb_open,
+	.read_next = fdb_read_next,
+	.write_batch = fdb_write_batch,
+	.count = fdb_count,
+	.close = fdb_close,
+	.aliases = fdb_aliases,
+};
