@@ -20,7 +20,8 @@ expect 0 "clean copy to memorygraph:" migrate --from memorygraph:src.mg --to mem
 "$GMIG" export --from memorygraph:clean.mg --to clean.mg.jsonl >/dev/null 2>&1
 absent clean.jsonl.gmig-checkpoint "a finished run leaves no checkpoint"
 
-# resume_loop NAME SOURCE TARGET-URI DUMP-COMMAND CLEAN-DUMP
+# resume_loop NAME SOURCE TARGET-URI DUMP-COMMAND CLEAN-DUMP: compares the dump with
+# the clean copy's (cmp) and the target with the source (gmig verify)
 resume_loop() {
 	name=$1 src=$2 uri=$3 dump=$4 want=$5
 	bad=0
@@ -36,6 +37,8 @@ resume_loop() {
 			fail "$name: resume after batch $k failed: $(head -c 300 err.txt)"; bad=1
 		elif ! $dump >got.jsonl 2>err.txt || ! cmp -s got.jsonl "$want"; then
 			fail "$name: after a crash at batch $k and --resume the copy differs"; bad=1
+		elif ! "$GMIG" verify --from "$src" --to "$uri" >verify.txt 2>&1; then
+			fail "$name: gmig verify finds differences after batch $k: $(head -c 300 verify.txt)"; bad=1
 		elif ls out.*gmig-checkpoint out.*.tmp >/dev/null 2>&1; then
 			fail "$name: checkpoint or temporary left after batch $k"; bad=1
 		fi

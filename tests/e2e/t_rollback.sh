@@ -13,6 +13,7 @@ runid() { sed -n 's/.*"run":\([0-9]*\).*/\1/p' "$1"; }
 expect 0 "a source graph" generate --nodes 1000 --edges 4000 --to src.jsonl
 expect 0 "a store with data from before" generate --nodes 300 --edges 600 --seed 7 --to sqlite:pre.db
 dump sqlite:pre.db >pre.jsonl
+cp pre.db before.db
 
 for k in 1 3 10; do
 	GMIG_FAULT=fail_after_batches:$k "$GMIG" migrate --from src.jsonl --to sqlite:pre.db \
@@ -21,6 +22,7 @@ for k in 1 3 10; do
 	contains err.txt "was rolled back" "... and says it rolled back"
 	dump sqlite:pre.db >now.jsonl
 	check "... the store equals its pre-run dump" cmp now.jsonl pre.jsonl
+	expect 0 "... gmig verify: equal to a copy taken before" verify --from sqlite:before.db --to sqlite:pre.db
 	absent pre.db.gmig-checkpoint "... no checkpoint left"
 done
 if [ $have_sqlite3 = 1 ]; then
@@ -66,6 +68,7 @@ expect 0 "roll back B" rollback --run "$b" --to sqlite:pre.db
 expect 0 "then A" rollback --run "$a" --to sqlite:pre.db
 dump sqlite:pre.db >now.jsonl
 check "... the store equals its pre-run dump" cmp now.jsonl pre.jsonl
+expect 0 "... gmig verify: equal to a copy taken before" verify --from sqlite:before.db --to sqlite:pre.db
 
 # key policies
 expect 2 "--fail-on-existing into a store holding the keys" migrate --from src.jsonl --to sqlite:pre.db --fail-on-existing
