@@ -81,6 +81,15 @@ const char *gm_uri_redact(const char *uri, char *buf, size_t n);
 
 enum gm_on_error { GM_ON_ERROR_STOP = 0, GM_ON_ERROR_SKIP = 1 };
 
+/** What a store does with a node or keyed relationship whose key it already holds. */
+enum gm_existing {
+	GM_EXISTING_UPSERT = 0, /* replace it (re-running a migration changes nothing) */
+	GM_EXISTING_SKIP = 1,	/* keep the stored one, count the record as skipped */
+	GM_EXISTING_FAIL = 2	/* a bad record (GM_EDATA) */
+};
+
+struct gm_copy_stats;
+
 /** Progress snapshot passed to gm_copy_opts.progress. */
 struct gm_progress {
 	uint64_t records;     /* records read so far */
@@ -100,6 +109,22 @@ struct gm_copy_opts {
 	unsigned int lossy;	 /* GM_LOSSY_* bits for the target (see gmig/sys/backend.h) */
 	void (*progress)(const struct gm_progress *p, void *ctx);
 	void *progress_ctx;
+	enum gm_existing existing; /* keys already in the target (stores only) */
+	double rate;		   /* records per second at most (token bucket); 0 = no limit */
+	/* resuming (set by gm_migrate): read and discard the first skip records */
+	uint64_t skip;
+	int64_t run;		 /* continue this run of the target (gm_open_opts.run) */
+	unsigned int open_flags; /* more GM_OPEN_F_* for the target (GM_OPEN_F_RESUME) */
+	uint64_t resume_size, resume_nodes, resume_rels; /* see gm_open_opts */
+	/*
+	 * Called once the target is open (batches = 0) and after every written
+	 * batch; durable says whether the target made the batches so far durable
+	 * (its sync), target_pos is what sync returned. position = source records
+	 * read, skip included. A negative return stops the copy with that error.
+	 */
+	int (*batch_done)(void *ctx, const struct gm_copy_stats *st, uint64_t position, int durable,
+			  uint64_t target_pos);
+	void *batch_ctx;
 };
 
 /** One summary row: a node label set (":A:B", "(no labels)") or a relationship type ("[:T]"). */
@@ -118,6 +143,10 @@ struct gm_copy_stats {
 	int target_txn;		  /* the target commits batch by batch (a store, not a file) */
 	struct gm_stat_row *rows; /* in order of first appearance */
 	size_t nrows;
+	uint64_t skipped; /* left out because the key was in the target (--skip-duplicates) */
+	uint64_t batches; /* batches written */
+	int64_t run;	  /* the run id (gm_migrate; the store's own when it records runs) */
+	int rolled_back;  /* gm_migrate: the failed run's writes were removed */
 };
 
 /**
@@ -130,6 +159,46 @@ struct gm_copy_stats {
 int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts *o,
 	    struct gm_copy_stats *stats);
 void gm_copy_stats_free(struct gm_copy_stats *stats);
+
+/** Adds the counts of src to dst (rows matched by name, new ones appended). */
+int gm_copy_stats_add(struct gm_copy_stats *dst, const struct gm_copy_stats *src);
+
+/* ---- managed migration: checkpoints, resume, rollback ---- */
+
+struct gm_migrate_opts {
+	struct gm_copy_opts copy;
+	/* where the position is saved after each durable batch; NULL = "<target>.gmig-checkpoint"
+	   next to a file or store target (none for stdout) */
+	const char *checkpoint;
+	int resume;	 /* continue the run the checkpoint describes */
+	int no_rollback; /* keep what a failed run wrote */
+};
+
+/**
+ * gm_copy as a managed run: a run id, a checkpoint after every durable batch,
+ * --resume from it after any interruption (kill -9 included), and on failure
+ * the run's own writes removed again (stores that record runs; files leave
+ * nothing under the final name). An interruption (SIGINT/SIGTERM) keeps the
+ * checkpoint and what was written, for resume. stats->run is the run id.
+ */
+int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate_opts *o,
+	       struct gm_copy_stats *stats);
+/** Removes what run wrote in the store at uri (see gm_backend_ops.rollback). */
+int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels);
+/** The default checkpoint path for uri, or NULL (ENOMEM or no file location). Free with gm_free. */
+char *gm_checkpoint_default(const char *uri);
+/**
+ * Reads the source and target URIs a checkpoint was written for (gm_free both).
+ */
+int gm_checkpoint_uris(const char *path, char **from, char **to);
+
+/**
+ * Fault injection for tests (inert unless set; the CLI reads GMIG_FAULT):
+ * "crash_after_batches:K" ends the process with _exit(137) right after the
+ * K-th written batch (and its checkpoint); "fail_after_batches:K" makes the
+ * K-th batch fail with GM_EIO. NULL or "" turns it off. GM_EINVAL for a bad spec.
+ */
+int gm_fault_set(const char *spec);
 
 /* ---- validating a graph ---- */
 

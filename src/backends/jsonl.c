@@ -25,6 +25,12 @@
  * the next line. In a file that starts with the header, a missing end line
  * (truncation), counts that disagree with the records read, and anything after
  * the end line are GM_ECORRUPT; a file without a header needs no end line.
+ *
+ * Resuming (gmig migrate --resume): sync() writes out and fsyncs the
+ * temporary after a batch and returns its size, which the checkpoint keeps;
+ * a resumed run (GM_OPEN_F_RESUME) cuts the temporary to that size and
+ * appends to it, so the file ends exactly as an uninterrupted run's would.
+ * Compressed outputs cannot be resumed (a resumed run starts them again).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -664,6 +670,16 @@ static int jsonl_commit(struct gm_backend *b)
 	return gm_out_commit(j->out);
 }
 
+static int jsonl_sync(struct gm_backend *b, uint64_t *pos)
+{
+	struct jsonl *j = (struct jsonl *)b;
+	int error;
+
+	if ((error = flush(j)) < 0)
+		return error;
+	return gm_out_sync(j->out, pos);
+}
+
 /* ---- open / close / probe ---- */
 
 static int jsonl_close(struct gm_backend *b)
@@ -693,6 +709,13 @@ static int jsonl_open(struct gm_backend **out, const char *location, const struc
 		    (error = gm_json_reader_new(&j->r, j->in, GM_JSON_SEQ | GM_JSON_NOCOPY)) < 0)
 			goto fail;
 		j->base.progress_total = gm_in_raw_total(j->in);
+	} else if (o->flags & GM_OPEN_F_RESUME) {
+		/* the header and the records of the committed batches are in the temporary */
+		if ((error = gm_out_resume(&j->out, location,
+					   (o->flags & GM_OPEN_F_OVERWRITE) ? GM_OUT_OVERWRITE : 0,
+					   o->resume_size)) < 0)
+			goto fail;
+		j->wrote_rel = o->resume_rels > 0;
 	} else {
 		if ((error = gm_out_open(&j->out, location,
 					 (o->flags & GM_OPEN_F_OVERWRITE) ? GM_OUT_OVERWRITE : 0)) <
@@ -723,7 +746,7 @@ const struct gm_backend_ops gm_backend_jsonl = {
 	.name = "jsonl",
 	.summary = "gmig JSON Lines, the default dump format (typed values, exact round trip)",
 	.suffixes = jsonl_suffixes,
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_RESUME,
 	.types = GM_TYPES_ALL,
 	.probe = jsonl_probe,
 	.open = jsonl_open,
@@ -731,4 +754,5 @@ const struct gm_backend_ops gm_backend_jsonl = {
 	.write_batch = jsonl_write_batch,
 	.commit = jsonl_commit,
 	.close = jsonl_close,
+	.sync = jsonl_sync,
 };

@@ -87,6 +87,15 @@
  *   - values are written as json.dumps would (pyjson.h); other value types
  *     only with lossy=stringify (DateTime as isoformat(), the rest as their
  *     canonical text); lossy=drop leaves null-valued memory properties out
+ *   - keys already in the store follow gm_open_opts.existing: upsert (above),
+ *     skip (the stored row is kept, counted in b->skipped) or fail (GM_EDATA).
+ *     "Already there" means there before this run: a row whose rowid is at
+ *     most the largest rowid at open (upserts keep rowids, new rows get larger
+ *     ones), so no per-key memory is needed
+ *
+ * Runs: MemoryGraph's schema has no place for a run id, and none is needed:
+ * the run is one transaction, so a failed or interrupted run (kill -9
+ * included) leaves nothing, and gmig migrate --resume starts it again.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -293,6 +302,10 @@ struct mg {
 	size_t fn, fcap;
 	struct gm_buf fstr;
 	char now[40];
+	/* existing keys: the policy, and the largest rowids before the run */
+	enum gm_existing existing;
+	int64_t max_node_rowid, max_rel_rowid;
+	sqlite3_stmt *ex_node, *ex_rel;
 };
 
 /* ---- small helpers ---- */
@@ -1266,6 +1279,37 @@ static const struct gm_value *rprop(const struct gm_record *r, const char *key)
 	return gm__mg_prop(r->props, r->nprops, key);
 }
 
+/*
+ * --skip-duplicates / --fail-on-existing: 1 when the row with key was there
+ * before the run and is to be kept as it is, 0 to write it, or < 0.
+ */
+static int kept_existing(struct mg *m, const struct gm_record *r, struct gm_str key)
+{
+	int is_node = r->kind == GM_NODE;
+	sqlite3_stmt *st = is_node ? m->ex_node : m->ex_rel;
+	int64_t rowid = -1;
+	int rc;
+
+	if (m->existing == GM_EXISTING_UPSERT)
+		return 0;
+	sqlite3_bind_text64(st, 1, key.p, key.len, SQLITE_STATIC, SQLITE_UTF8);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rowid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(m, GM_EIO, "cannot look up a key");
+	if (rowid < 0 || rowid > (is_node ? m->max_node_rowid : m->max_rel_rowid))
+		return 0;
+	if (m->existing == GM_EXISTING_FAIL)
+		return gm_error_set(
+			GM_EDATA,
+			"invalid %s \"%.*s\" for memorygraph '%s': its id is already in "
+			"the store (--fail-on-existing)",
+			is_node ? "node" : "relationship", (int)key.len, key.p, m->path);
+	m->base.skipped++;
+	return 1;
+}
+
 static int mg_write_node(struct mg *m, const struct gm_record *r)
 {
 	const struct gm_value *raw = rprop(r, "_mg_json"), *ca = rprop(r, "_mg_created_at"),
@@ -1281,6 +1325,8 @@ static int mg_write_node(struct mg *m, const struct gm_record *r)
 				    "invalid node \"%.*s\" for memorygraph '%s': MemoryGraph keeps "
 				    "exactly one label per node (this one has %zu)",
 				    (int)key.len, key.p, m->path, r->nlabels);
+	if ((error = kept_existing(m, r, key)) != 0)
+		return error < 0 ? error : 0;
 	is_memory = str_is(r->labels[0], "Memory");
 	gm_buf_clear(&m->json);
 	if (raw_json_usable(m, r, raw, 0)) {
@@ -1525,6 +1571,8 @@ static int mg_write_rel(struct mg *m, const struct gm_record *r)
 			return error;
 		key = gm_str_c(id);
 	}
+	if ((error = kept_existing(m, r, key)) != 0)
+		return error < 0 ? error : 0;
 	idv.type = GM_T_STRING;
 	idv.u.s = key;
 	src.id = &idv;
@@ -1596,7 +1644,7 @@ static int mg_write_rel(struct mg *m, const struct gm_record *r)
 static int mg_write_batch(struct gm_backend *b, const struct gm_record *recs, size_t n)
 {
 	struct mg *m = (struct mg *)b;
-	uint64_t nodes = 0, rels = 0;
+	uint64_t nodes = 0, rels = 0, skipped = b->skipped;
 	int error = 0;
 
 	if ((error = exec(m, "SAVEPOINT gmig_batch")) < 0)
@@ -1618,6 +1666,7 @@ static int mg_write_batch(struct gm_backend *b, const struct gm_record *recs, si
 
 		snprintf(saved, sizeof(saved), "%s", gm_error_last());
 		sqlite3_exec(m->db, "ROLLBACK TO gmig_batch; RELEASE gmig_batch", NULL, NULL, NULL);
+		b->skipped = skipped;
 		/* the keyless-id counters live in the same transaction and roll back too */
 		return gm_error_set(error, "%s", saved);
 	}
@@ -1669,6 +1718,8 @@ static int mg_close(struct gm_backend *b)
 	sqlite3_finalize(m->orel);
 	sqlite3_finalize(m->kget);
 	sqlite3_finalize(m->kput);
+	sqlite3_finalize(m->ex_node);
+	sqlite3_finalize(m->ex_rel);
 	if (m->db) {
 		if (m->in_txn)
 			sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
@@ -1720,7 +1771,20 @@ static int default_path(char **out, int mkdir_parent)
 	return (*out = gm_strdup(buf)) ? 0 : GM_ENOMEM;
 }
 
-static int open_write(struct mg *m)
+static int max_rowid(struct mg *m, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int error = prepare(m, sql, &st);
+
+	if (error == 0 && sqlite3_step(st) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (error == 0)
+		error = db_error(m, GM_EIO, "cannot read the store");
+	sqlite3_finalize(st);
+	return error;
+}
+
+static int open_write(struct mg *m, const struct gm_open_opts *o)
 {
 	struct stat st;
 	int error, layout;
@@ -1760,6 +1824,16 @@ static int open_write(struct mg *m)
 			     "ON CONFLICT(h) DO UPDATE SET n = n + 1",
 			     &m->kput)) < 0 ||
 	    (error = gm_arena_new(&m->scratch)) < 0)
+		return error;
+	m->existing = o->existing;
+	if (m->existing != GM_EXISTING_UPSERT &&
+	    ((error = prepare(m, "SELECT rowid FROM nodes WHERE id = ?1", &m->ex_node)) < 0 ||
+	     (error = prepare(m, "SELECT rowid FROM relationships WHERE id = ?1", &m->ex_rel)) <
+		     0 ||
+	     (error = max_rowid(m, "SELECT coalesce(max(rowid), 0) FROM nodes",
+				&m->max_node_rowid)) < 0 ||
+	     (error = max_rowid(m, "SELECT coalesce(max(rowid), 0) FROM relationships",
+				&m->max_rel_rowid)) < 0))
 		return error;
 	gm__mg_now(m->now);
 	return 0;
@@ -1804,7 +1878,7 @@ static int mg_open(struct gm_backend **out, const char *location, const struct g
 	if (error < 0)
 		goto fail;
 	m->drop_nulls = (o->lossy & GM_LOSSY_DROP) != 0;
-	error = o->mode == GM_OPEN_READ ? open_read(m) : open_write(m);
+	error = o->mode == GM_OPEN_READ ? open_read(m) : open_write(m, o);
 	if (error < 0)
 		goto fail;
 	*out = &m->base;
@@ -1845,7 +1919,8 @@ const struct gm_backend_ops gm_backend_memorygraph = {
 	.summary = "MemoryGraph's SQLite store (memorygraphMCP 0.12; default "
 		   "$MEMORY_SQLITE_PATH or ~/.memorygraph/memory.db), every field, upserts",
 	.suffixes = NULL,
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN |
+		GM_CAP_LOSSY | GM_CAP_EXISTING,
 	.types = GM_TYPE_BIT(GM_T_NULL) | GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) |
 		 GM_TYPE_BIT(GM_T_FLOAT) | GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) |
 		 GM_TYPE_BIT(GM_T_MAP),

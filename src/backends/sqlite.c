@@ -26,6 +26,15 @@
  *       endpoint nodes' keys (not checked: dangling endpoints are kept);
  *       indexed on start_key, end_key, type
  *   nodes and relationships are also indexed on run (for rollback by run).
+ *   gmig_undo(run INTEGER NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL, labels TEXT,
+ *             type TEXT, start_key TEXT, end_key TEXT, properties TEXT NOT NULL,
+ *             prev_run INTEGER NOT NULL, PRIMARY KEY (run, kind, key)) WITHOUT ROWID
+ *       the content a row had before run `run` first changed it (kind 0 node,
+ *       1 relationship; labels for nodes, type/start_key/end_key for
+ *       relationships), filled by a TEMP trigger of the writing connection;
+ *       indexed on prev_run. A row whose run is R and that has no gmig_undo
+ *       row of R was created by R. Added to stores made before it at their
+ *       next write (CREATE TABLE IF NOT EXISTS; the store version stays 1).
  *
  * Keys and texts are stored as given (UTF-8, NUL bytes kept).
  *
@@ -42,8 +51,18 @@
  * never a silent merge. commit() marks the run committed and checkpoints the
  * WAL. A file the run created is deleted (with its -wal/-shm) when the run is
  * not committed; in an existing store the batches already written stay, their
- * rows tagged with the run id, and the run is marked 'failed'. Since the store
- * is never replaced, --force (GM_OPEN_F_OVERWRITE) changes nothing here.
+ * rows tagged with the run id, and the run is marked 'failed' (gmig migrate
+ * then rolls it back). Since the store is never replaced, --force
+ * (GM_OPEN_F_OVERWRITE) changes nothing here.
+ *
+ * Runs: gm_open_opts.run continues an earlier run (resume) instead of
+ * starting one; its first batch_size records may be the batch committed just
+ * before the interruption and are accepted again unchanged. rollback(R)
+ * restores the gmig_undo rows of R, deletes the rows still tagged R (created
+ * by R), and marks the run 'rolled back', in one transaction; it refuses when
+ * a later run changed rows of R (roll that one back first). Keys already in
+ * the store follow gm_open_opts.existing: upsert, skip (counted in
+ * b->skipped) or fail (GM_EDATA).
  *
  * Reading streams every node ordered by id, then every relationship by id,
  * one row at a time. A row whose JSON cannot be decoded is GM_EDATA naming
@@ -93,8 +112,29 @@ static const char schema_sql[] =
 	"INSERT INTO gmig_meta(key, value) VALUES ('format', '" STORE_FORMAT "'),"
 	" ('version', '1'), ('created', " NOW_SQL ");";
 
+static const char undo_sql[] =
+	"CREATE TABLE IF NOT EXISTS gmig_undo(run INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	" key TEXT NOT NULL, labels TEXT, type TEXT, start_key TEXT, end_key TEXT,"
+	" properties TEXT NOT NULL, prev_run INTEGER NOT NULL, PRIMARY KEY (run, kind, key))"
+	" WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS gmig_undo_prev ON gmig_undo(prev_run);";
+
+/* the writing connection's pre-images; TEMP: they live and die with it */
+static const char undo_triggers_sql[] =
+	"CREATE TEMP TRIGGER gmig_undo_nodes BEFORE UPDATE ON main.gmig_nodes"
+	" WHEN old.run <> new.run BEGIN"
+	" INSERT OR IGNORE INTO gmig_undo(run, kind, key, labels, properties, prev_run)"
+	" VALUES (new.run, 0, old.key, old.labels, old.properties, old.run); END;"
+	"CREATE TEMP TRIGGER gmig_undo_relationships BEFORE UPDATE ON main.gmig_relationships"
+	" WHEN old.run <> new.run AND old.key IS NOT NULL BEGIN"
+	" INSERT OR IGNORE INTO gmig_undo(run, kind, key, type, start_key, end_key, properties,"
+	" prev_run) VALUES (new.run, 1, old.key, old.type, old.start_key, old.end_key,"
+	" old.properties, old.run); END;";
+
 enum stmt_id {
 	S_NODE,	      /* upsert a node, RETURNING its id when inserted or changed */
+	S_NODE_NEW,   /* insert a node unless its key is there, RETURNING its id */
+	S_REL_NEW,    /* insert a relationship unless its key is there */
 	S_NODE_RUN,   /* the run of a node by key */
 	S_DEL_LABELS, /* a node's label rows */
 	S_ADD_LABEL,  /* one label row */
@@ -113,6 +153,11 @@ static const char *const stmt_sql[S__COUNT] = {
 		 " WHERE gmig_nodes.run <> excluded.run AND (gmig_nodes.labels <> excluded.labels"
 		 " OR gmig_nodes.properties <> excluded.properties)"
 		 " RETURNING id"),
+	[S_NODE_NEW] =
+		("INSERT INTO gmig_nodes(key, labels, properties, run) VALUES (?1, ?2, ?3, ?4)"
+		 " ON CONFLICT(key) DO NOTHING RETURNING id"),
+	[S_REL_NEW] = ("INSERT INTO gmig_relationships(key, type, start_key, end_key, properties,"
+		       " run) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(key) DO NOTHING"),
 	[S_NODE_RUN] = "SELECT run FROM gmig_nodes WHERE key = ?1",
 	[S_DEL_LABELS] = "DELETE FROM gmig_node_labels WHERE node = ?1",
 	[S_ADD_LABEL] = "INSERT OR IGNORE INTO gmig_node_labels(node, label) VALUES (?1, ?2)",
@@ -142,6 +187,8 @@ struct sq {
 	int committed; /* commit() succeeded */
 	int in_txn;
 	int64_t run;
+	enum gm_existing existing;
+	uint64_t replay_left; /* resumed run: records that may repeat the last batch */
 	/* reading */
 	int phase; /* 0 nodes, 1 relationships, 2 done */
 	int fatal;
@@ -649,10 +696,35 @@ static int dup_key(struct sq *s, const struct gm_record *r)
 			    what, what);
 }
 
+/*
+ * A write found key already stored (and left it as it was): written by this
+ * run (a duplicate, or the repeated batch of a resume) or before it (the
+ * --skip-duplicates / --fail-on-existing decision).
+ */
+static int key_was_there(struct sq *s, const struct gm_record *r, enum stmt_id id)
+{
+	int64_t run;
+	int error;
+
+	if ((error = run_of(s, id, r->key, &run)) < 0)
+		return error;
+	if (run == s->run)
+		return s->replay_left ? 0 : dup_key(s, r);
+	if (s->existing == GM_EXISTING_FAIL)
+		return gm_error_set(GM_EDATA,
+				    "invalid %s '%.*s' for '%s': its key is already in the store "
+				    "(--fail-on-existing)",
+				    r->kind == GM_NODE ? "node" : "relationship",
+				    (int)(r->key.len > 200 ? 200 : r->key.len), r->key.p, s->path);
+	if (s->existing == GM_EXISTING_SKIP)
+		s->base.skipped++;
+	return 0;
+}
+
 static int write_node(struct sq *s, const struct gm_record *r)
 {
-	sqlite3_stmt *st = s->st[S_NODE];
-	int64_t id = -1, run;
+	sqlite3_stmt *st = s->st[s->existing == GM_EXISTING_UPSERT ? S_NODE : S_NODE_NEW];
+	int64_t id = -1;
 	int rc, error;
 
 	if (!r->key.p)
@@ -671,11 +743,8 @@ static int write_node(struct sq *s, const struct gm_record *r)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return sq_error(s, rc, "cannot write a node");
-	if (id < 0) { /* not changed: the same content, or already written by this run */
-		if ((error = run_of(s, S_NODE_RUN, r->key, &run)) < 0)
-			return error;
-		return run == s->run ? dup_key(s, r) : 0;
-	}
+	if (id < 0) /* not changed: the same content, already written by this run, or kept */
+		return key_was_there(s, r, S_NODE_RUN);
 	st = s->st[S_DEL_LABELS];
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -696,8 +765,7 @@ static int write_node(struct sq *s, const struct gm_record *r)
 
 static int write_rel(struct sq *s, const struct gm_record *r)
 {
-	sqlite3_stmt *st = s->st[S_REL];
-	int64_t run;
+	sqlite3_stmt *st = s->st[s->existing == GM_EXISTING_UPSERT ? S_REL : S_REL_NEW];
 	int rc, error;
 
 	if (!r->type.len || !r->from.p || !r->to.p)
@@ -722,19 +790,15 @@ static int write_rel(struct sq *s, const struct gm_record *r)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return sq_error(s, rc, "cannot write a relationship");
-	if (sqlite3_changes(s->db) == 0 && r->key.p) {
-		if ((error = run_of(s, S_REL_RUN, r->key, &run)) < 0)
-			return error;
-		if (run == s->run)
-			return dup_key(s, r);
-	}
+	if (sqlite3_changes(s->db) == 0 && r->key.p)
+		return key_was_there(s, r, S_REL_RUN);
 	return 0;
 }
 
 static int sqlite_write_batch(struct gm_backend *b, const struct gm_record *recs, size_t n)
 {
 	struct sq *s = (struct sq *)b;
-	uint64_t nodes = 0, rels = 0;
+	uint64_t nodes = 0, rels = 0, skipped = b->skipped;
 	int error = 0;
 
 	if (n == 0)
@@ -760,8 +824,10 @@ static int sqlite_write_batch(struct gm_backend *b, const struct gm_record *recs
 		/* none of the batch is written; keep the first error's message */
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_txn = 0;
+		b->skipped = skipped;
 		return error;
 	}
+	s->replay_left = s->replay_left > n ? s->replay_left - n : 0;
 	s->in_txn = 0;
 	b->nodes_written += nodes;
 	b->rels_written += rels;
@@ -845,10 +911,50 @@ static int sqlite_close(struct gm_backend *b)
 	return 0;
 }
 
-static int open_write(struct sq *s)
+/* Continues run (resume): it must be there and neither committed nor rolled back. */
+static int continue_run(struct sq *s, int64_t run)
 {
-	static const enum stmt_id wstmts[] = {S_NODE,	   S_NODE_RUN, S_DEL_LABELS,
-					      S_ADD_LABEL, S_REL,      S_REL_RUN};
+	sqlite3_stmt *st = NULL;
+	char status[32] = "";
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT status FROM gmig_runs WHERE id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			snprintf(status, sizeof(status), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "cannot read the runs");
+	if (!status[0])
+		return gm_error_set(GM_ENOTFOUND,
+				    "cannot resume run %" PRId64 ": '%s' has no such run", run,
+				    s->path);
+	if (strcmp(status, "running") && strcmp(status, "failed"))
+		return gm_error_set(GM_EINVAL, "cannot resume run %" PRId64 " in '%s': it is %s",
+				    run, s->path, status);
+	st = NULL;
+	rc = sqlite3_prepare_v2(s->db, "UPDATE gmig_runs SET status = 'running' WHERE id = ?1", -1,
+				&st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "cannot resume the run");
+	s->run = run;
+	return 0;
+}
+
+static int open_write(struct sq *s, const struct gm_open_opts *o)
+{
+	static const enum stmt_id wstmts[] = {S_NODE,	    S_NODE_NEW,	 S_REL_NEW, S_NODE_RUN,
+					      S_DEL_LABELS, S_ADD_LABEL, S_REL,	    S_REL_RUN};
 	struct stat sb;
 	enum layout l;
 	sqlite3_stmt *st = NULL;
@@ -889,6 +995,15 @@ static int open_write(struct sq *s)
 		if ((error = exec(s, "COMMIT")) < 0)
 			return error;
 	}
+	if ((error = exec(s, undo_sql)) < 0 || (error = exec(s, undo_triggers_sql)) < 0)
+		return error;
+	s->existing = o->existing;
+	if (o->run > 0) {
+		s->replay_left = o->batch_size ? o->batch_size : 10000;
+		if ((error = continue_run(s, o->run)) < 0)
+			return error;
+		goto prepared;
+	}
 	rc = sqlite3_prepare_v2(s->db,
 				"INSERT INTO gmig_runs(started, status, uri) VALUES (" NOW_SQL
 				", 'running', ?1)",
@@ -901,6 +1016,8 @@ static int open_write(struct sq *s)
 	if (rc != SQLITE_DONE)
 		return sq_error(s, rc, "cannot start a run");
 	s->run = sqlite3_last_insert_rowid(s->db);
+prepared:
+	s->base.run = s->run;
 	for (size_t i = 0; i < sizeof(wstmts) / sizeof(wstmts[0]); i++)
 		if ((error = prepare(s, wstmts[i])) < 0)
 			return error;
@@ -953,13 +1070,172 @@ static int sqlite_open(struct gm_backend **out, const char *location, const stru
 		error = gm_error_set(GM_EINVAL,
 				     "the sqlite store needs a file name ('sqlite:graph.gmig.db')");
 	else
-		error = s->writing ? open_write(s) : open_read(s);
+		error = s->writing ? open_write(s, o) : open_read(s);
 	if (error < 0) {
 		sqlite_close(&s->base);
 		return error;
 	}
 	*out = &s->base;
 	return 0;
+}
+
+/* Every batch is committed (WAL, synchronous=NORMAL: durable when the process dies). */
+static int sqlite_sync(struct gm_backend *b, uint64_t *pos)
+{
+	(void)b;
+	*pos = 0;
+	return 0;
+}
+
+/* ---- rollback of a run ---- */
+
+static int count_of(struct sq *s, const char *sql, int64_t run, uint64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*n = (uint64_t)sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : sq_error(s, rc, "cannot read the run");
+}
+
+static int exec_run(struct sq *s, const char *sql, int64_t run)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sq_error(s, rc, "cannot roll back");
+}
+
+static const char *const rollback_sql[] = {
+	/* rows the run changed get their content from before it back */
+	"UPDATE gmig_nodes SET labels = u.labels, properties = u.properties, run = u.prev_run"
+	" FROM gmig_undo AS u WHERE u.run = ?1 AND u.kind = 0 AND u.key = gmig_nodes.key",
+	"DELETE FROM gmig_node_labels WHERE node IN (SELECT n.id FROM gmig_nodes AS n"
+	" JOIN gmig_undo AS u ON u.key = n.key WHERE u.run = ?1 AND u.kind = 0)",
+	"INSERT OR IGNORE INTO gmig_node_labels(node, label) SELECT n.id, j.value"
+	" FROM gmig_undo AS u JOIN gmig_nodes AS n ON n.key = u.key, json_each(n.labels) AS j"
+	" WHERE u.run = ?1 AND u.kind = 0",
+	"UPDATE gmig_relationships SET type = u.type, start_key = u.start_key,"
+	" end_key = u.end_key, properties = u.properties, run = u.prev_run"
+	" FROM gmig_undo AS u WHERE u.run = ?1 AND u.kind = 1 AND u.key = gmig_relationships.key",
+	/* what is still tagged with the run was created by it */
+	"DELETE FROM gmig_node_labels WHERE node IN (SELECT id FROM gmig_nodes WHERE run = ?1)",
+	"DELETE FROM gmig_nodes WHERE run = ?1", "DELETE FROM gmig_relationships WHERE run = ?1",
+	"DELETE FROM gmig_undo WHERE run = ?1",
+	"UPDATE gmig_runs SET status = 'rolled back', finished = " NOW_SQL " WHERE id = ?1", NULL};
+
+static int rollback_in(struct sq *s, int64_t run, uint64_t *nodes, uint64_t *rels)
+{
+	sqlite3_stmt *st = NULL;
+	char status[32] = "";
+	int64_t later = 0;
+	int rc, error;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT status FROM gmig_runs WHERE id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			snprintf(status, sizeof(status), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "cannot read the runs");
+	if (!status[0])
+		return gm_error_set(GM_ENOTFOUND, "'%s' has no run %" PRId64, s->path, run);
+	if (!strcmp(status, "rolled back"))
+		return gm_error_set(GM_EINVAL, "run %" PRId64 " in '%s' is already rolled back",
+				    run, s->path);
+	st = NULL;
+	rc = sqlite3_prepare_v2(
+		s->db, "SELECT run FROM gmig_undo WHERE prev_run = ?1 AND run <> ?1 LIMIT 1", -1,
+		&st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			later = sqlite3_column_int64(st, 0);
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "cannot read the undo log");
+	if (later)
+		return gm_error_set(GM_EINVAL,
+				    "run %" PRId64 " changed rows that run %" PRId64
+				    " wrote in '%s'; roll back run %" PRId64 " first",
+				    later, run, s->path, later);
+	/* every row the run created or changed is tagged with it */
+	if ((error = count_of(s, "SELECT count(*) FROM gmig_nodes WHERE run = ?1", run, nodes)) <
+		    0 ||
+	    (error = count_of(s, "SELECT count(*) FROM gmig_relationships WHERE run = ?1", run,
+			      rels)) < 0)
+		return error;
+	for (size_t i = 0; rollback_sql[i]; i++)
+		if ((error = exec_run(s, rollback_sql[i], run)) < 0)
+			return error;
+	return 0;
+}
+
+static int sqlite_rollback(const char *location, int64_t run, uint64_t *nodes, uint64_t *rels)
+{
+	struct sq *s = gm_calloc(1, sizeof(*s));
+	enum layout l;
+	int rc, error;
+
+	*nodes = *rels = 0;
+	if (!s)
+		return GM_ENOMEM;
+	if (!(s->path = gm_strdup(location))) {
+		gm_free(s);
+		return GM_ENOMEM;
+	}
+	if (!has_sqlite_magic(s->path)) {
+		error = gm_error_set(GM_EINVAL, "'%s' is not a gmig store", s->path);
+		goto out;
+	}
+	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		error = sq_error(s, rc, "cannot open");
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_MS);
+	s->writing = 1;
+	if ((error = check_layout(s, &l)) < 0)
+		goto out;
+	if (l != L_GMIG) {
+		error = gm_error_set(GM_EINVAL, "'%s' is an empty database, not a gmig store",
+				     s->path);
+		goto out;
+	}
+	/* a store from before gmig_undo: nothing was changed with a pre-image */
+	if ((error = exec(s, undo_sql)) < 0 || (error = exec(s, "BEGIN IMMEDIATE")) < 0)
+		goto out;
+	if ((error = rollback_in(s, run, nodes, rels)) < 0 || (error = exec(s, "COMMIT")) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_exec(s->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+out:
+	sqlite3_close(s->db);
+	gm_free(s->path);
+	gm_free(s);
+	return error;
 }
 
 static const char *const sqlite_suffixes[] = {".gmig.db", ".gmig.sqlite", NULL};
@@ -969,7 +1245,8 @@ const struct gm_backend_ops gm_backend_sqlite = {
 	.name = "sqlite",
 	.summary = "gmig's embedded graph store in one SQLite file (typed values, upserts on key)",
 	.suffixes = sqlite_suffixes,
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_FILE | GM_CAP_COUNT | GM_CAP_TXN |
+		GM_CAP_EXISTING,
 	.types = GM_TYPES_ALL,
 	.open = sqlite_open,
 	.read_next = sqlite_read_next,
@@ -978,4 +1255,6 @@ const struct gm_backend_ops gm_backend_sqlite = {
 	.commit = sqlite_commit,
 	.close = sqlite_close,
 	.probe_path = sqlite_probe_path,
+	.sync = sqlite_sync,
+	.rollback = sqlite_rollback,
 };

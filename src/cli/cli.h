@@ -15,6 +15,7 @@ int cmd_generate(int argc, const char **argv);
 int cmd_validate(int argc, const char **argv);
 int cmd_verify(int argc, const char **argv);
 int cmd_formats(int argc, const char **argv);
+int cmd_rollback(int argc, const char **argv);
 
 /** Exit status for a library error code: 2 for everything but usage errors. */
 int cli_error(const char *cmd, int code);
@@ -22,6 +23,13 @@ int cli_error(const char *cmd, int code);
 void cli_progress(const struct gm_progress *p, void *ctx);
 /** Prints s and pads it with spaces to width characters (UTF-8 aware). */
 void cli_pad(FILE *out, const char *s, int width);
+/**
+ * Prints the plan of gmig migrate --dry-run: source counts, target state, what
+ * will be created, batches, key policy, rate and an estimated time; st is the
+ * dry run's summary.
+ */
+void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_opts *o,
+	      const struct gm_copy_stats *st);
 /** Prints a human-readable number with thin grouping: 1 234 567. */
 const char *cli_num(uint64_t v, char *buf, size_t len);
 

@@ -20,6 +20,10 @@ struct copy_args {
 	const char *from, *to, *reject, *lossy;
 	uint64_t batch, max_errors;
 	int on_error, dry_run, progress, json, force, no_sync;
+	/* migrate only: a managed run (gm_migrate) */
+	int managed, resume, skip_dup, upsert, fail_existing, no_rollback;
+	const char *checkpoint;
+	uint64_t rate;
 };
 
 void cli_pad(FILE *out, const char *s, int width)
@@ -88,6 +92,8 @@ void cli_progress(const struct gm_progress *p, void *ctx)
 	fputs(ps->tty && !p->final ? "" : "\n", stderr);
 }
 
+static int resume_uris(struct copy_args *a);
+
 static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 {
 	uint64_t read = 0, written = 0, rejected = 0;
@@ -120,6 +126,11 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 		fprintf(out,
 			"%llu of them left out by --lossy=drop (the target cannot hold them)\n",
 			(unsigned long long)st->dropped);
+	if (st->skipped)
+		fprintf(out,
+			"%llu of them skipped: their key was already in the target "
+			"(--skip-duplicates)\n",
+			(unsigned long long)st->skipped);
 	fprintf(out, "%llu nodes and %llu relationships %s in %.3f s (%s -> %s)\n",
 		(unsigned long long)st->nodes_written, (unsigned long long)st->rels_written,
 		dry_run ? "checked" : "written", st->seconds,
@@ -142,13 +153,15 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 		      "\"records_read\":%llu,\"records_written\":%llu,"
 		      "\"nodes_read\":%llu,\"nodes_written\":%llu,\"relationships_read\":%llu,"
 		      "\"relationships_written\":%llu,\"rejected\":%llu,\"dropped\":%llu,"
+		      "\"skipped\":%llu,\"batches\":%llu,\"run\":%lld,\"rolled_back\":%s,"
 		      "\"seconds\":%.3f,\"rows\":[",
 		      (unsigned long long)(st->nodes_read + st->rels_read + st->unreadable),
 		      (unsigned long long)(st->nodes_written + st->rels_written),
 		      (unsigned long long)st->nodes_read, (unsigned long long)st->nodes_written,
 		      (unsigned long long)st->rels_read, (unsigned long long)st->rels_written,
 		      (unsigned long long)st->rejected, (unsigned long long)st->dropped,
-		      st->seconds);
+		      (unsigned long long)st->skipped, (unsigned long long)st->batches,
+		      (long long)st->run, st->rolled_back ? "true" : "false", st->seconds);
 	for (size_t i = 0; i < st->nrows; i++) {
 		const struct gm_stat_row *r = &st->rows[i];
 
@@ -177,6 +190,8 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 
 	if ((rc = opt_parse(info, argc, argv)) != 0)
 		return rc > 0 ? 0 : USAGE_ERROR;
+	if (a->managed && a->resume && (!a->from || !a->to) && (rc = resume_uris(a)) != 0)
+		return rc;
 	if (!a->from || !a->to) {
 		fprintf(stderr, "gmig %s: --%s is required\nusage: %s\n", verb,
 			!a->from ? "from" : "to", info->usage);
@@ -198,24 +213,62 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr, "gmig %s: --lossy: %s\n", verb, gm_error_last());
 		return USAGE_ERROR;
 	}
+	if (a->skip_dup + a->upsert + a->fail_existing > 1) {
+		fprintf(stderr,
+			"gmig %s: choose one of --skip-duplicates, --upsert and "
+			"--fail-on-existing\n",
+			verb);
+		return USAGE_ERROR;
+	}
+	o.existing = a->skip_dup	? GM_EXISTING_SKIP
+		     : a->fail_existing ? GM_EXISTING_FAIL
+					: GM_EXISTING_UPSERT;
+	o.rate = (double)a->rate;
 	ps.tty = isatty(STDERR_FILENO);
 	ps.json = a->json;
 	if (a->progress || (ps.tty && !a->json)) {
 		o.progress = cli_progress;
 		o.progress_ctx = &ps;
 	}
-	error = gm_copy(a->from, a->to, &o, &st);
+	if (a->managed) {
+		struct gm_migrate_opts mo;
+
+		memset(&mo, 0, sizeof(mo));
+		mo.copy = o;
+		mo.checkpoint = a->checkpoint;
+		mo.resume = a->resume;
+		mo.no_rollback = a->no_rollback;
+		error = gm_migrate(a->from, a->to, &mo, &st);
+	} else {
+		error = gm_copy(a->from, a->to, &o, &st);
+	}
 	rc = error < 0 ? 2 : 0;
 	/* the data may be going to stdout: reports go to stderr then */
 	report = strcmp(a->to, "-") ? stdout : stderr;
 	if (error < 0)
 		fprintf(stderr, "gmig %s: %s\n", verb, gm_error_last());
+	if (a->dry_run && a->managed && error == 0 && !a->json)
+		cli_plan(report, a->from, a->to, &o, &st);
 	if (a->json)
 		summary_json(report, &st, rc, a->dry_run);
 	/* after a failure the table only helps where batches were committed (stores) */
-	else if (st.source_backend && (error == 0 || (st.target_txn && st.nrows)))
+	else if (st.source_backend &&
+		 (error == 0 || (st.target_txn && st.nrows && !st.rolled_back)))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
-	if (error < 0 && st.source_backend && st.target_txn && st.nodes_written + st.rels_written)
+	if (a->managed && !a->dry_run && st.run > 0 && !a->json && error == 0)
+		fprintf(report, "run %lld\n", (long long)st.run);
+	if (error < 0 && a->managed && st.source_backend && (gm_interrupted || error == GM_EINTR))
+		fprintf(stderr,
+			"gmig %s: run %lld was interrupted; continue it with: gmig %s --resume "
+			"--to '%s'%s%s\n",
+			verb, (long long)st.run, verb, a->to, a->checkpoint ? " --checkpoint " : "",
+			a->checkpoint ? a->checkpoint : "");
+	else if (error < 0 && st.rolled_back)
+		fprintf(stderr,
+			"gmig %s: run %lld was rolled back: '%s' holds what it held before\n", verb,
+			(long long)st.run, a->to);
+	else if (error < 0 && st.source_backend && st.target_txn &&
+		 st.nodes_written + st.rels_written)
 		fprintf(stderr,
 			"gmig %s: the batches committed to '%s' before the failure stay there "
 			"(%llu records)\n",
@@ -226,6 +279,35 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 			gm_uri_redact(a->to, uri, sizeof(uri)));
 	gm_copy_stats_free(&st);
 	return rc;
+}
+
+/* --resume without --from/--to: they come from the checkpoint. */
+static int resume_uris(struct copy_args *a)
+{
+	static char *from, *to; /* live until the process ends */
+	char *dflt = NULL;
+	const char *path = a->checkpoint;
+
+	if (!path && a->to && !(path = dflt = gm_checkpoint_default(a->to))) {
+		fprintf(stderr, "gmig migrate: '%s' has no default checkpoint; give --checkpoint\n",
+			a->to);
+		return USAGE_ERROR;
+	}
+	if (!path) {
+		fprintf(stderr, "gmig migrate: --resume needs --to or --checkpoint\n");
+		return USAGE_ERROR;
+	}
+	if (gm_checkpoint_uris(path, &from, &to) < 0) {
+		fprintf(stderr, "gmig migrate: %s\n", gm_error_last());
+		gm_free(dflt);
+		return 2;
+	}
+	gm_free(dflt);
+	if (!a->from)
+		a->from = from;
+	if (!a->to)
+		a->to = to;
+	return 0;
 }
 
 /* Appends the options every copy command shares (and the end marker) at t. */
@@ -300,14 +382,32 @@ int cmd_migrate(int argc, const char **argv)
 	struct copy_args a = {0};
 	struct opt opts[MAX_OPTS] = {
 		{OPT_STRING, "from", 0, &a.from, "URI", "the source store or file", NULL},
-		{OPT_STRING, "to", 0, &a.to, "URI", "the target store or file", NULL}};
+		{OPT_STRING, "to", 0, &a.to, "URI", "the target store or file", NULL},
+		{OPT_BOOL, "resume", 0, &a.resume, NULL,
+		 "continue the interrupted run the checkpoint describes (--from/--to from it)",
+		 NULL},
+		{OPT_STRING, "checkpoint", 0, &a.checkpoint, "FILE",
+		 "where the run's position is saved (default: TARGET.gmig-checkpoint)", NULL},
+		{OPT_BOOL, "upsert", 0, &a.upsert, NULL,
+		 "keys already in the target store are replaced (default)", NULL},
+		{OPT_BOOL, "skip-duplicates", 0, &a.skip_dup, NULL,
+		 "keys already in the target store are kept as they are (counted)", NULL},
+		{OPT_BOOL, "fail-on-existing", 0, &a.fail_existing, NULL,
+		 "a key already in the target store is a bad record", NULL},
+		{OPT_U64, "rate", 0, &a.rate, "N", "copy at most N records per second", NULL},
+		{OPT_BOOL, "no-rollback", 0, &a.no_rollback, NULL,
+		 "keep what a failed run wrote to a store (see gmig rollback)", NULL}};
 	const struct cmd_info info = {
-		"migrate", "gmig migrate --from URI --to URI [options]",
-		"Copies a whole graph from any backend to any other, streaming, in batches. A bad\n"
-		"record stops the run (nothing is written) unless --on-error=skip.",
+		"migrate",
+		"gmig migrate --from URI --to URI [options]\n       gmig migrate --resume --to URI",
+		"Copies a whole graph from any backend to any other, streaming, in batches, as a\n"
+		"run with an id and a checkpoint after every batch: after any interruption\n"
+		"--resume continues it; a failed run is rolled back. A bad record stops the run\n"
+		"unless --on-error=skip. --dry-run prints the plan.",
 		opts};
 
-	copy_opts(opts + 2, &a);
+	a.managed = 1;
+	copy_opts(opts + 9, &a);
 	return run_copy("migrate", &info, &a, argc, argv);
 }
 

@@ -27,6 +27,7 @@ static const struct {
 	{"verify", cmd_verify, "compare two graphs exactly: missing, extra, changed records"},
 	{"generate", cmd_generate, "write a seeded synthetic graph (every value type)"},
 	{"formats", cmd_formats, "list the backends and formats and what each can do"},
+	{"rollback", cmd_rollback, "remove what one migrate run wrote to a store"},
 };
 
 static void usage(FILE *out)
@@ -72,7 +73,7 @@ static int finish_stdout(int rc)
 
 int main(int argc, const char **argv)
 {
-	const char *fail = getenv("GMIG_FAIL_ALLOC");
+	const char *fail = getenv("GMIG_FAIL_ALLOC"), *fault = getenv("GMIG_FAULT");
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
@@ -83,6 +84,10 @@ int main(int argc, const char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (fail && *fail)
 		gm_alloc_fail_after(strtoul(fail, NULL, 10), 1);
+	if (gm_fault_set(fault) < 0) {
+		fprintf(stderr, "gmig: GMIG_FAULT: %s\n", gm_error_last());
+		return USAGE_ERROR;
+	}
 
 	if (argc < 2) {
 		usage(stderr);

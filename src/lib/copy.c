@@ -9,12 +9,20 @@
  * either stops the run (nothing is committed, so no target file appears) or,
  * with GM_ON_ERROR_SKIP, goes to the reject log; read = written + rejected
  * holds per label set and relationship type.
+ *
+ * For gm_migrate (migrate.c) the pipeline also: skips the first o->skip source
+ * records (by reading them: no backend can seek yet, so a resume re-reads what
+ * was copied; cheap next to writing it), limits the rate (a token bucket per
+ * record), asks the sink to make each batch durable (its sync op) and reports
+ * every batch to o->batch_done, which saves the checkpoint. The fault hooks
+ * (fault.h) sit around each batch.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "fault.h"
 #include "gmig/sys/backend.h"
 #include "io.h"
 #include "json.h"
@@ -40,6 +48,8 @@ struct copy {
 	double last_progress;
 	/* stats rows by name: open addressing over indexes into st->rows */
 	size_t *slots, nslots;
+	/* --rate: token bucket */
+	double tokens, burst, rate_t;
 };
 
 static double now_since(const struct timespec *t0)
@@ -232,12 +242,44 @@ static int write_one_by_one(struct copy *c)
 	return 0;
 }
 
+/* After a written batch: make it durable when someone keeps checkpoints, and report it. */
+static int batch_written(struct copy *c)
+{
+	struct gm_copy_stats *st = c->st;
+	uint64_t pos = 0;
+	int durable = 0, error;
+
+	st->batches++;
+	st->dropped = c->dst->dropped;
+	st->skipped = c->dst->skipped;
+	if (!c->o->batch_done)
+		return 0;
+	if (c->dst_ops->sync) {
+		error = c->dst_ops->sync(c->dst, &pos);
+		if (error < 0 && error != GM_EUNSUPPORTED)
+			return error;
+		durable = error == 0;
+	}
+	error = c->o->batch_done(c->o->batch_ctx, st,
+				 c->o->skip + st->nodes_read + st->rels_read + st->unreadable,
+				 durable, pos);
+	if (error < 0)
+		return error;
+	gm__fault_after_batch(st->batches);
+	return 0;
+}
+
 static int flush(struct copy *c)
 {
 	int error = 0;
 
 	if (c->n == 0)
 		return 0;
+	if (c->dst && (error = gm__fault_before_batch(c->st->batches + 1)) < 0) {
+		c->n = 0;
+		gm_arena_reset(c->arena);
+		return error;
+	}
 	if (c->dst) {
 		error = c->dst_ops->write_batch(c->dst, c->batch, c->n);
 		if ((error == GM_EDATA || error == GM_EUNSUPPORTED) &&
@@ -253,10 +295,64 @@ static int flush(struct copy *c)
 			}
 		else if (error == GM_EDATA || error == GM_EUNSUPPORTED)
 			c->st->rejected++; /* stop: the record the message names */
+		if (error == 0)
+			error = batch_written(c);
 	}
 	c->n = 0;
 	gm_arena_reset(c->arena);
 	return error;
+}
+
+/* --rate: waits until a token is there; the bucket holds a tenth of a second's worth. */
+static void rate_wait(struct copy *c)
+{
+	double rate = c->o->rate, t = now_since(&c->t0);
+
+	c->tokens += (t - c->rate_t) * rate;
+	c->rate_t = t;
+	if (c->tokens > c->burst)
+		c->tokens = c->burst;
+	if (c->tokens < 1) {
+		double wait = (1 - c->tokens) / rate;
+		struct timespec ts;
+
+		ts.tv_sec = (time_t)wait;
+		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+		t = now_since(&c->t0);
+		c->tokens += (t - c->rate_t) * rate;
+		c->rate_t = t;
+	}
+	c->tokens -= 1;
+}
+
+/* Resuming: reads and discards the first o->skip records (nothing is checked or counted). */
+static int skip_records(struct copy *c)
+{
+	struct gm_record r;
+	uint64_t n = 0;
+	int error;
+
+	while (n < c->o->skip) {
+		if (gm_interrupted)
+			return gm_error_set(GM_EINTR, "interrupted");
+		memset(&r, 0, sizeof(r));
+		error = c->src->ops->read_next(c->src, &r, c->arena);
+		if (error == GM_ITEROVER)
+			return gm_error_set(GM_EINVAL,
+					    "'%s' has %llu records, but the checkpoint says %llu "
+					    "were copied: the source changed since the run started",
+					    c->src->location, (unsigned long long)n,
+					    (unsigned long long)c->o->skip);
+		if (error < 0 && error != GM_EDATA)
+			return error;
+		if (r.kind == GM_REL)
+			c->seen_rel = 1;
+		if ((++n & 1023) == 0)
+			gm_arena_reset(c->arena);
+	}
+	gm_arena_reset(c->arena);
+	return 0;
 }
 
 static void progress(struct copy *c, int final)
@@ -341,6 +437,8 @@ static int run(struct copy *c)
 			return gm_error_set(GM_EINTR, "interrupted");
 		if (c->n == c->cap && (error = flush(c)) < 0)
 			return error;
+		if (c->o->rate > 0 && c->dst) /* a dry run writes nothing: no need to wait */
+			rate_wait(c);
 		r = &c->batch[c->n];
 		memset(r, 0, sizeof(*r));
 		error = c->src->ops->read_next(c->src, r, c->arena);
@@ -425,11 +523,32 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 	c.cap = o->batch_size ? o->batch_size : DEFAULT_BATCH;
 	clock_gettime(CLOCK_MONOTONIC, &c.t0);
 	wo.batch_size = c.cap;
-	wo.flags = o->force ? GM_OPEN_F_OVERWRITE : 0;
+	wo.flags = (o->force ? GM_OPEN_F_OVERWRITE : 0) | o->open_flags;
 	wo.lossy = o->lossy;
+	wo.existing = o->existing;
+	wo.run = o->run;
+	wo.resume_size = o->resume_size;
+	wo.resume_nodes = o->resume_nodes;
+	wo.resume_rels = o->resume_rels;
+	c.burst = o->rate / 10 > 1 ? o->rate / 10 : 1;
+	c.tokens = c.burst;
 
 	if ((error = gm_backend_resolve(to_uri, GM_OPEN_WRITE, &c.dst_ops, &loc)) < 0)
 		goto done;
+	if (o->existing != GM_EXISTING_UPSERT && !(c.dst_ops->caps & GM_CAP_EXISTING)) {
+		error = gm_error_set(
+			GM_EUNSUPPORTED,
+			"--%s: the %s target '%s' is written whole and has no keys "
+			"from before; this option is for stores (sqlite:, memorygraph:)",
+			o->existing == GM_EXISTING_SKIP ? "skip-duplicates" : "fail-on-existing",
+			c.dst_ops->name, loc);
+		goto done;
+	}
+	if ((o->open_flags & GM_OPEN_F_RESUME) && !(c.dst_ops->caps & GM_CAP_RESUME)) {
+		error = gm_error_set(GM_EUNSUPPORTED, "the %s target '%s' cannot be resumed",
+				     c.dst_ops->name, loc);
+		goto done;
+	}
 	if ((error = gm_backend_open(&c.src, from_uri, &ro)) < 0)
 		goto done;
 	stats->source_backend = gm_strdup(c.src->ops->name);
@@ -451,11 +570,24 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 		goto done;
 	if (!o->dry_run && (error = gm_backend_open(&c.dst, to_uri, &wo)) < 0)
 		goto done;
+	if (c.dst) {
+		stats->run = c.dst->run;
+		if (o->skip) { /* the sink counts the whole run (an end line, a run's row) */
+			c.dst->nodes_written = o->resume_nodes;
+			c.dst->rels_written = o->resume_rels;
+		}
+	}
+	if (o->skip && (error = skip_records(&c)) < 0)
+		goto done;
+	if (c.dst && o->batch_done &&
+	    (error = o->batch_done(o->batch_ctx, stats, o->skip, 0, 0)) < 0)
+		goto done;
 	if ((error = run(&c)) < 0)
 		goto done;
 	if (c.dst && (error = gm_backend_commit(c.dst)) < 0)
 		goto done;
 	stats->dropped = c.dst ? c.dst->dropped : 0;
+	stats->skipped = c.dst ? c.dst->skipped : 0;
 done:
 	/* the reject log is kept whether the run succeeded or not: it explains the failure */
 	if (c.rejects && (rerr = gm_out_commit(c.rejects)) < 0 && error == 0)
@@ -474,6 +606,44 @@ done:
 	if (stats == &local)
 		gm_copy_stats_free(&local);
 	return error;
+}
+
+int gm_copy_stats_add(struct gm_copy_stats *dst, const struct gm_copy_stats *src)
+{
+	for (size_t i = 0; i < src->nrows; i++) {
+		const struct gm_stat_row *s = &src->rows[i];
+		size_t j;
+
+		for (j = 0; j < dst->nrows; j++)
+			if (dst->rows[j].is_rel == s->is_rel && !strcmp(dst->rows[j].name, s->name))
+				break;
+		if (j == dst->nrows) {
+			struct gm_stat_row *rows =
+				gm_realloc(dst->rows, (dst->nrows + 1) * sizeof(*rows));
+
+			if (!rows)
+				return GM_ENOMEM;
+			dst->rows = rows;
+			memset(&rows[j], 0, sizeof(rows[j]));
+			if (!(rows[j].name = gm_strdup(s->name)))
+				return GM_ENOMEM;
+			rows[j].is_rel = s->is_rel;
+			dst->nrows++;
+		}
+		dst->rows[j].read += s->read;
+		dst->rows[j].written += s->written;
+		dst->rows[j].rejected += s->rejected;
+	}
+	dst->nodes_read += src->nodes_read;
+	dst->nodes_written += src->nodes_written;
+	dst->rels_read += src->rels_read;
+	dst->rels_written += src->rels_written;
+	dst->rejected += src->rejected;
+	dst->unreadable += src->unreadable;
+	dst->dropped += src->dropped;
+	dst->skipped += src->skipped;
+	dst->batches += src->batches;
+	return 0;
 }
 
 void gm_copy_stats_free(struct gm_copy_stats *st)

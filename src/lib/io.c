@@ -390,6 +390,13 @@ void gm_io_set_fsync(int on)
 	do_fsync = on;
 }
 
+static int keep_interrupted;
+
+void gm_io_set_keep_interrupted(int on)
+{
+	keep_interrupted = on;
+}
+
 #define MAX_TEMPS 64
 static char *volatile temps[MAX_TEMPS]; /* read by the signal path */
 
@@ -656,16 +663,76 @@ int gm_out_commit(struct gm_out *o)
 	return 0;
 }
 
+int gm_out_resume(struct gm_out **out, const char *path, unsigned int flags, uint64_t size)
+{
+	struct gm_out *o;
+	struct stat st;
+	int error;
+
+	*out = NULL;
+	if (!strcmp(path, "-") || (flags & (GM_OUT_GZIP | GM_OUT_ZSTD)) ||
+	    (!(flags & GM_OUT_PLAIN) && (ends_with(path, ".gz") || ends_with(path, ".zst"))))
+		return gm_error_set(GM_EUNSUPPORTED,
+				    "'%s': only an uncompressed file can be resumed", path);
+	if (!(o = gm_calloc(1, sizeof(*o))))
+		return GM_ENOMEM;
+	o->fd = -1;
+	if (!(o->path = gm_strdup(path)) || !(o->buf = gm_malloc(OUT_CHUNK)) ||
+	    !(o->tmp = gm_malloc(strlen(path) + 5))) {
+		error = GM_ENOMEM;
+		goto fail;
+	}
+	o->cap = OUT_CHUNK;
+	memcpy(o->tmp, path, strlen(path));
+	memcpy(o->tmp + strlen(path), ".tmp", 5);
+	o->fd = open(o->tmp, O_WRONLY | O_CLOEXEC);
+	if (o->fd < 0 || fstat(o->fd, &st) < 0 || (uint64_t)st.st_size < size) {
+		error = gm_error_set(GM_ENOTFOUND, "cannot resume '%s': its temporary '%s' is %s",
+				     path, o->tmp,
+				     o->fd < 0 ? "missing" : "shorter than the checkpoint says");
+		goto fail;
+	}
+	temp_register(o->tmp);
+	if (ftruncate(o->fd, (off_t)size) < 0 || lseek(o->fd, (off_t)size, SEEK_SET) < 0) {
+		error = io_error("truncate", o->tmp);
+		goto fail;
+	}
+	o->written = size;
+	*out = o;
+	return 0;
+fail:
+	/* the temporary belongs to the interrupted run: never removed here */
+	if (o->tmp)
+		temp_unregister(o->tmp);
+	o->committed = 1;
+	gm_out_free(o);
+	return error;
+}
+
+int gm_out_sync(struct gm_out *o, uint64_t *size)
+{
+	int error;
+
+	if (o->codec != C_PLAIN || !o->tmp)
+		return GM_EUNSUPPORTED;
+	if ((error = drain(o, 0)) < 0)
+		return error;
+	if (do_fsync && fsync(o->fd) < 0)
+		return io_error("sync", o->tmp);
+	*size = o->written;
+	return 0;
+}
+
 void gm_out_free(struct gm_out *o)
 {
 	if (!o)
 		return;
 	if (o->fd >= 0)
 		close(o->fd);
-	if (o->tmp && !o->committed) {
+	if (o->tmp && !o->committed && !(keep_interrupted && gm_interrupted))
 		unlink(o->tmp);
+	if (o->tmp && !o->committed)
 		temp_unregister(o->tmp);
-	}
 	if (o->z_init)
 		deflateEnd(&o->z);
 	ZSTD_freeCCtx(o->zc);

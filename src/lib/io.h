@@ -60,6 +60,18 @@ int gm_out_write(struct gm_out *o, const void *p, size_t n);
  */
 char *gm_out_reserve(struct gm_out *o, size_t n);
 void gm_out_advance(struct gm_out *o, size_t k);
+/**
+ * Continues the temporary "<path>.tmp" of an earlier, interrupted run: it must
+ * be at least size bytes long; it is cut to size and written on from there.
+ * Uncompressed files only (GM_EUNSUPPORTED otherwise); GM_ENOTFOUND when the
+ * temporary is missing or shorter than size.
+ */
+int gm_out_resume(struct gm_out **out, const char *path, unsigned int flags, uint64_t size);
+/**
+ * Writes out what is buffered and fsyncs it (unless gm_io_set_fsync(0)); *size
+ * is then the file's length. Uncompressed files only (GM_EUNSUPPORTED).
+ */
+int gm_out_sync(struct gm_out *o, uint64_t *size);
 /** Uncompressed bytes written so far. */
 uint64_t gm_out_tell(const struct gm_out *o);
 /** Flushes, finishes compression, fsyncs, closes and renames into place. Returns 0 or GM_EIO. */
@@ -73,6 +85,13 @@ const char *gm_out_name(const struct gm_out *o);
  * pg_dump --no-sync: for benchmarks and throw-away outputs.
  */
 void gm_io_set_fsync(int on);
+
+/**
+ * With on, an output freed uncommitted after an interruption (gm_interrupted
+ * set) keeps its temporary file, so that gmig migrate --resume can continue
+ * it. Process-wide; default off.
+ */
+void gm_io_set_keep_interrupted(int on);
 
 /**
  * Removes every temporary file still open (called from the CLI's signal

@@ -20,13 +20,15 @@ extern "C" {
 #define GM_BACKEND_ABI_VERSION 1
 
 /* capability bits */
-#define GM_CAP_READ (1u << 0)  /* read_next works */
-#define GM_CAP_WRITE (1u << 1) /* write_batch works */
-#define GM_CAP_FILE (1u << 2)  /* location is a file path; may be probed and compressed */
-#define GM_CAP_COUNT (1u << 3) /* count() answers without reading everything */
-#define GM_CAP_TXN (1u << 4)   /* write batches are transactions */
-#define GM_CAP_DIR (1u << 5)   /* location is a directory (several files) */
-#define GM_CAP_LOSSY (1u << 6) /* honours gm_open_opts.lossy (stringify / drop) */
+#define GM_CAP_READ (1u << 0)	  /* read_next works */
+#define GM_CAP_WRITE (1u << 1)	  /* write_batch works */
+#define GM_CAP_FILE (1u << 2)	  /* location is a file path; may be probed and compressed */
+#define GM_CAP_COUNT (1u << 3)	  /* count() answers without reading everything */
+#define GM_CAP_TXN (1u << 4)	  /* write batches are transactions */
+#define GM_CAP_DIR (1u << 5)	  /* location is a directory (several files) */
+#define GM_CAP_LOSSY (1u << 6)	  /* honours gm_open_opts.lossy (stringify / drop) */
+#define GM_CAP_EXISTING (1u << 7) /* honours gm_open_opts.existing (skip / fail on a known key) */
+#define GM_CAP_RESUME (1u << 8)	  /* a file sink that continues its temporary (GM_OPEN_F_RESUME) */
 
 /* What a sink may do with values it cannot store exactly, when the user asked for it. */
 #define GM_LOSSY_STRINGIFY (1u << 0) /* write them as text the format has */
@@ -46,9 +48,22 @@ struct gm_open_opts {
 	/* the URI scheme the backend was named by ("redis" for an alias), or NULL when
 	 * chosen by file name or content; set by the core, valid during open() */
 	const char *scheme;
+	/* keys already in the target: GM_EXISTING_* (only for GM_CAP_EXISTING) */
+	enum gm_existing existing;
+	/*
+	 * > 0: continue this run of the target (gmig migrate --resume) instead of
+	 * starting a new one. A store that records runs (sqlite:) tags what it writes
+	 * with it and accepts the first batch_size records again unchanged: they may
+	 * be the batch that was committed just before the interruption.
+	 */
+	int64_t run;
+	/* GM_OPEN_F_RESUME (GM_CAP_RESUME): the temporary is kept up to resume_size
+	   bytes and appended to; the run had written resume_nodes / resume_rels */
+	uint64_t resume_size, resume_nodes, resume_rels;
 };
 
 #define GM_OPEN_F_OVERWRITE (1u << 0) /* an existing file target may be replaced */
+#define GM_OPEN_F_RESUME (1u << 1)    /* continue a file sink's temporary (see resume_size) */
 
 struct gm_backend_ops;
 
@@ -63,6 +78,10 @@ struct gm_backend {
 	uint32_t types;
 	/* for progress: bytes of input consumed and the total (0 when unknown) */
 	uint64_t progress_done, progress_total;
+	/* a sink's run id when the target records runs (sqlite:), else 0 */
+	int64_t run;
+	/* records a sink left out because their key was already there (GM_EXISTING_SKIP) */
+	uint64_t skipped;
 };
 
 struct gm_backend_ops {
@@ -129,6 +148,23 @@ struct gm_backend_ops {
 
 	/** Optional. Further URI schemes that name this backend, NULL-terminated. */
 	const char *const *aliases;
+	/**
+	 * Optional (sinks). Makes every batch written so far durable, so that a
+	 * resumed run may start after it, and sets *pos to what a resume needs
+	 * (files: the temporary's size in bytes; stores: 0). Absent, or
+	 * GM_EUNSUPPORTED, when batches become durable only at commit() (a
+	 * store written in one transaction, a compressed file).
+	 */
+	int (*sync)(struct gm_backend *b, uint64_t *pos);
+
+	/**
+	 * Optional (stores that record runs). Removes what run wrote in the store
+	 * at location: rows it created are deleted, rows it changed get their
+	 * previous content back; data from before the run is untouched. *nodes and
+	 * *rels are the rows removed or restored. Refuses (GM_EINVAL) when a later
+	 * run changed rows of this one.
+	 */
+	int (*rollback)(const char *location, int64_t run, uint64_t *nodes, uint64_t *rels);
 };
 
 /* ---- registry ---- */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The plan gmig migrate --dry-run prints before its summary: what the source
+ * holds, what the target holds now, what the run would create, and how it would
+ * go (batches, checkpoints, key policy, rate, an estimated time).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "gmig/sys/backend.h"
+
+#define DEFAULT_BATCH 10000
+
+/* Counts of the store or file at uri when its backend can count; 0 when it cannot. */
+static int count_of(const char *uri, uint64_t *nodes, uint64_t *rels)
+{
+	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
+	struct gm_backend *b = NULL;
+	int ok;
+
+	if (gm_backend_open(&b, uri, &ro) < 0) {
+		gm_error_clear();
+		return 0;
+	}
+	ok = b->ops->count && b->ops->count(b, nodes, rels) == 0;
+	gm_backend_close(b);
+	gm_error_clear();
+	return ok;
+}
+
+void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_opts *o,
+	      const struct gm_copy_stats *st)
+{
+	const struct gm_backend_ops *ops;
+	const char *loc;
+	uint64_t n = 0, r = 0, records = st->nodes_read + st->rels_read + st->unreadable;
+	uint64_t batch = o->batch_size ? o->batch_size : DEFAULT_BATCH;
+	int counted = count_of(from, &n, &r), exists = 0, store;
+	double est;
+	struct stat sb;
+	char *ckpt;
+
+	fprintf(out, "plan: migrate '%s' -> '%s'\n", from, to);
+	if (counted)
+		fprintf(out,
+			"  source       %s: %llu nodes, %llu relationships (its count; %llu "
+			"records read)\n",
+			st->source_backend ? st->source_backend : "?", (unsigned long long)n,
+			(unsigned long long)r, (unsigned long long)records);
+	else
+		fprintf(out,
+			"  source       %s: %llu nodes, %llu relationships (counted by reading)\n",
+			st->source_backend ? st->source_backend : "?",
+			(unsigned long long)st->nodes_read, (unsigned long long)st->rels_read);
+	if (gm_backend_resolve(to, GM_OPEN_WRITE, &ops, &loc) < 0) {
+		gm_error_clear();
+		return;
+	}
+	store = (ops->caps & GM_CAP_TXN) != 0;
+	exists = (ops->caps & GM_CAP_FILE) && *loc && stat(loc, &sb) == 0;
+	n = r = 0;
+	if (!exists)
+		fprintf(out, "  target       %s %s '%s': does not exist\n", ops->name,
+			store ? "store" : "file", loc);
+	else if (store && count_of(to, &n, &r))
+		fprintf(out, "  target       %s store '%s': %s, %llu nodes, %llu relationships\n",
+			ops->name, loc, n + r ? "not empty" : "empty", (unsigned long long)n,
+			(unsigned long long)r);
+	else
+		fprintf(out, "  target       %s %s '%s': exists%s\n", ops->name,
+			store ? "store" : "file", loc,
+			store	   ? ""
+			: o->force ? " (replaced: --force)"
+				   : " (refused without --force)");
+	if (!store && !strcmp(loc, "-"))
+		fprintf(out, "  will create  nothing: the graph goes to standard output\n");
+	else if (!store)
+		fprintf(out, "  will create  file '%s' (written as '%s.tmp', renamed at the end)\n",
+			loc, loc);
+	else if (!exists)
+		fprintf(out, "  will create  store file '%s' with its schema and indexes\n", loc);
+	else
+		fprintf(out, "  will create  nothing new: rows are added to the store\n");
+	if (store)
+		fprintf(out, "  keys         keys already in the target are %s\n",
+			o->existing == GM_EXISTING_SKIP	  ? "kept as they are (--skip-duplicates)"
+			: o->existing == GM_EXISTING_FAIL ? "bad records (--fail-on-existing)"
+							  : "replaced (--upsert)");
+	ckpt = gm_checkpoint_default(to);
+	fprintf(out, "  batches      %llu of %llu records",
+		(unsigned long long)((records + batch - 1) / batch), (unsigned long long)batch);
+	if (ops->sync && ckpt)
+		fprintf(out, "; a checkpoint after each in '%s'\n", ckpt);
+	else if (ckpt)
+		fprintf(out, "; the target keeps them only at the end, so a resumed run starts "
+			     "again\n");
+	else
+		fprintf(out, "\n");
+	gm_free(ckpt);
+	if (o->rate > 0)
+		fprintf(out, "  rate         at most %.0f records/s\n", o->rate);
+	else
+		fprintf(out, "  rate         unlimited\n");
+	/* reading and checking took st->seconds; writing is assumed to take twice that */
+	est = st->seconds * 3;
+	if (o->rate > 0 && (double)records / o->rate > est)
+		est = (double)records / o->rate;
+	fprintf(out,
+		"  estimate     about %.1f s (reading and checking took %.2f s; writing is "
+		"assumed to take twice that%s)\n",
+		est, st->seconds, o->rate > 0 ? ", or --rate, whichever is slower" : "");
+	fprintf(out, "\n");
+}

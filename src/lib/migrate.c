@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gmig migrate as a managed run, around the copy pipeline (copy.c):
+ *
+ *   run id     the target's own when it records runs (sqlite: gmig_runs.id),
+ *              else one made here (the start time in seconds), kept in the
+ *              checkpoint and printed
+ *   checkpoint after the target is open and after every batch the target made
+ *              durable (its sync op): position, the target's resume point and
+ *              the counts, in a small JSON file (checkpoint.c), by default
+ *              "<target>.gmig-checkpoint"; removed when the run succeeds or
+ *              was rolled back
+ *   resume     the same run again from the checkpoint: the first `position`
+ *              source records are skipped; a store continues the run (sqlite:
+ *              re-accepts the batch that may have been committed just before
+ *              the checkpoint); a file target continues its temporary cut to
+ *              the checkpoint's size. A target without durable batches
+ *              (memorygraph:, compressed files) never gets past position 0, so
+ *              it is written again from the start
+ *   failure    (not an interruption) the run's writes are removed: rollback op
+ *              of a store that records runs; files leave nothing under the final
+ *              name anyway, memorygraph: rolls back its one transaction itself.
+ *              An interruption (SIGINT/SIGTERM) keeps the checkpoint, the
+ *              rows and a file's temporary, for --resume
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "gmig/sys/backend.h"
+#include "io.h"
+
+#define CKPT_SUFFIX ".gmig-checkpoint"
+#define DEFAULT_BATCH 10000
+
+struct mig {
+	const char *path; /* checkpoint file, or NULL */
+	struct gm_ckpt ck;
+	struct gm_copy_stats base; /* counts of earlier sessions of the run */
+	int written;		   /* a checkpoint of this run is on disk */
+};
+
+char *gm_checkpoint_default(const char *uri)
+{
+	const struct gm_backend_ops *ops;
+	const char *loc;
+	char *p;
+	size_t n;
+
+	if (gm_backend_resolve(uri, GM_OPEN_WRITE, &ops, &loc) < 0)
+		return NULL;
+	if (!(ops->caps & GM_CAP_FILE) || !*loc || !strcmp(loc, "-"))
+		return NULL;
+	n = strlen(loc);
+	if (!(p = gm_malloc(n + sizeof(CKPT_SUFFIX))))
+		return NULL;
+	memcpy(p, loc, n);
+	memcpy(p + n, CKPT_SUFFIX, sizeof(CKPT_SUFFIX));
+	return p;
+}
+
+int gm_checkpoint_uris(const char *path, char **from, char **to)
+{
+	struct gm_ckpt c;
+	int error = gm__ckpt_read(path, &c);
+
+	*from = *to = NULL;
+	if (error < 0)
+		return error;
+	*from = c.from;
+	*to = c.to;
+	c.from = c.to = NULL;
+	gm__ckpt_free(&c);
+	return 0;
+}
+
+/* The checkpoint holds the earlier sessions' counts plus this session's. */
+static int save(struct mig *m, const struct gm_copy_stats *st, uint64_t position,
+		uint64_t target_size)
+{
+	struct gm_copy_stats sum;
+	int error;
+
+	memset(&sum, 0, sizeof(sum));
+	if ((error = gm_copy_stats_add(&sum, &m->base)) == 0 &&
+	    (error = gm_copy_stats_add(&sum, st)) == 0) {
+		gm_copy_stats_free(&m->ck.st);
+		m->ck.st = sum;
+		memset(&sum, 0, sizeof(sum));
+		m->ck.position = position;
+		m->ck.target_size = target_size;
+		error = gm__ckpt_write(m->path, &m->ck);
+	}
+	gm_copy_stats_free(&sum);
+	if (error == 0)
+		m->written = 1;
+	return error;
+}
+
+static int on_batch(void *ctx, const struct gm_copy_stats *st, uint64_t position, int durable,
+		    uint64_t target_pos)
+{
+	struct mig *m = ctx;
+
+	if (st->batches == 0) { /* the target is open: the run has its id */
+		if (st->run > 0)
+			m->ck.run = st->run;
+		if (!m->path || (m->written && position > 0))
+			return 0; /* resumed: the checkpoint on disk is right as it is */
+		return save(m, st, position, 0);
+	}
+	if (!m->path || !durable)
+		return 0;
+	return save(m, st, position, target_pos);
+}
+
+static int file_exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate_opts *o,
+	       struct gm_copy_stats *stats)
+{
+	struct gm_copy_opts co = o->copy;
+	struct gm_copy_stats local, session;
+	const struct gm_backend_ops *ops;
+	const char *loc;
+	char *dflt = NULL;
+	struct mig m;
+	int error, rerr;
+
+	memset(&m, 0, sizeof(m));
+	memset(&session, 0, sizeof(session));
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	if (co.dry_run)
+		return gm_copy(from_uri, to_uri, &co, stats);
+	if ((error = gm_backend_resolve(to_uri, GM_OPEN_WRITE, &ops, &loc)) < 0)
+		return error;
+	m.path = o->checkpoint;
+	if (!m.path && (dflt = gm_checkpoint_default(to_uri)))
+		m.path = dflt;
+	if (o->resume && !m.path) {
+		error = gm_error_set(GM_EINVAL,
+				     "'%s' has no checkpoint to resume from (give "
+				     "--checkpoint FILE)",
+				     to_uri);
+		goto out;
+	}
+	if (o->resume) {
+		if ((error = gm__ckpt_read(m.path, &m.ck)) < 0)
+			goto out;
+		if (strcmp(m.ck.from, from_uri) || strcmp(m.ck.to, to_uri)) {
+			error = gm_error_set(GM_EINVAL,
+					     "the checkpoint '%s' is for --from '%s' --to '%s'",
+					     m.path, m.ck.from, m.ck.to);
+			goto out;
+		}
+		m.written = 1;
+		/* the run goes on as it started: same batches, same decisions */
+		co.batch_size = (size_t)m.ck.batch_size;
+		co.on_error = m.ck.on_error;
+		co.existing = m.ck.existing;
+		co.lossy = m.ck.lossy;
+		co.run = m.ck.run;
+		if (m.ck.position > 0) {
+			co.skip = m.ck.position;
+			co.resume_nodes = m.ck.st.nodes_written;
+			co.resume_rels = m.ck.st.rels_written;
+			if (ops->caps & GM_CAP_RESUME) {
+				co.open_flags |= GM_OPEN_F_RESUME;
+				co.resume_size = m.ck.target_size;
+			}
+			if ((error = gm_copy_stats_add(&m.base, &m.ck.st)) < 0)
+				goto out;
+		}
+	} else {
+		if (m.path && file_exists(m.path) && !co.force) {
+			struct gm_ckpt old;
+
+			if (gm__ckpt_read(m.path, &old) == 0) {
+				error = gm_error_set(
+					GM_EINVAL,
+					"'%s' holds the checkpoint of unfinished run %lld: "
+					"continue it with --resume, or remove it (--force)",
+					m.path, (long long)old.run);
+				gm__ckpt_free(&old);
+			} else {
+				error = gm_error_set(
+					GM_EINVAL,
+					"'%s' exists but is no checkpoint; remove it or "
+					"give --checkpoint FILE",
+					m.path);
+			}
+			goto out;
+		}
+		if (!(m.ck.from = gm_strdup(from_uri)) || !(m.ck.to = gm_strdup(to_uri))) {
+			error = GM_ENOMEM;
+			goto out;
+		}
+		m.ck.batch_size = co.batch_size ? co.batch_size : DEFAULT_BATCH;
+		m.ck.on_error = co.on_error;
+		m.ck.existing = co.existing;
+		m.ck.lossy = co.lossy;
+		m.ck.run = (int64_t)time(NULL); /* replaced by the store's own run id */
+	}
+	co.batch_done = on_batch;
+	co.batch_ctx = &m;
+	gm_io_set_keep_interrupted(m.path != NULL);
+	error = gm_copy(from_uri, to_uri, &co, &session);
+	gm_io_set_keep_interrupted(0);
+
+	/* the run's summary: earlier sessions plus this one */
+	stats->source_backend = session.source_backend;
+	stats->target_backend = session.target_backend;
+	session.source_backend = session.target_backend = NULL;
+	stats->target_txn = session.target_txn;
+	stats->seconds = session.seconds;
+	if ((rerr = gm_copy_stats_add(stats, &m.base)) < 0 ||
+	    (rerr = gm_copy_stats_add(stats, &session)) < 0) {
+		if (error == 0)
+			error = rerr;
+	}
+	stats->run = m.ck.run;
+	if (error == 0) {
+		if (m.path)
+			unlink(m.path);
+		goto out;
+	}
+	if (gm_interrupted || error == GM_EINTR)
+		goto out; /* resumable: keep the checkpoint and what was written */
+	if (!o->no_rollback && ops->rollback && m.ck.run > 0 && m.written && file_exists(loc)) {
+		char msg[1024];
+		uint64_t n = 0, r = 0;
+
+		snprintf(msg, sizeof(msg), "%s", gm_error_last());
+		if (ops->rollback(loc, m.ck.run, &n, &r) == 0)
+			stats->rolled_back = 1;
+		else
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+				 "; rolling back run %lld failed too: %s", (long long)m.ck.run,
+				 gm_error_last());
+		gm_error_set(error, "%s", msg);
+	}
+	/* a failed run is not resumed (it would fail again): its checkpoint goes */
+	if (m.path && m.written)
+		unlink(m.path);
+out:
+	gm_copy_stats_free(&session);
+	gm_copy_stats_free(&m.base);
+	gm__ckpt_free(&m.ck);
+	gm_free(dflt);
+	if (stats == &local)
+		gm_copy_stats_free(&local);
+	return error;
+}
+
+int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels)
+{
+	const struct gm_backend_ops *ops;
+	const char *loc;
+	int error;
+
+	*nodes = *rels = 0;
+	if ((error = gm_backend_resolve(uri, GM_OPEN_WRITE, &ops, &loc)) < 0)
+		return error;
+	if (!ops->rollback) {
+		if (ops->caps & GM_CAP_TXN)
+			return gm_error_set(
+				GM_EUNSUPPORTED,
+				"the %s store '%s' keeps no record of runs; a run is one "
+				"transaction there, so a failed run left nothing",
+				ops->name, loc);
+		return gm_error_set(GM_EUNSUPPORTED,
+				    "the %s target '%s' is written whole (a failed run leaves "
+				    "nothing under its name); there is no run to roll back",
+				    ops->name, loc);
+	}
+	if (!file_exists(loc))
+		return gm_error_set(GM_ENOTFOUND, "'%s' does not exist", loc);
+	return ops->rollback(loc, run, nodes, rels);
+}
