@@ -575,12 +575,32 @@ struct fp {
 	const unsigned char *p, *e;
 	struct gm_arena *a;
 	int depth;
+	int canon; /* 1 while the text is exactly json.dumps of what was read, 0 when unsure */
 };
 
 static void fp_ws(struct fp *f)
 {
 	while (f->p < f->e && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t'))
 		f->p++;
+}
+
+/* Skips whitespace; the text stays canonical when it was exactly want spaces (0 or 1). */
+static void fp_sep(struct fp *f, int want)
+{
+	const unsigned char *s = f->p;
+
+	fp_ws(f);
+	if (f->p - s != want || (want && *s != ' '))
+		f->canon = 0;
+}
+
+/* 1 when the 4 hex digits at q are lowercase, as json.dumps writes them */
+static int fp_hex_lower(const unsigned char *q)
+{
+	for (int i = 0; i < 4; i++)
+		if (q[i] >= 'A' && q[i] <= 'F')
+			return 0;
+	return 1;
 }
 
 static int fp_hex4(const unsigned char *q, long *cp)
@@ -609,18 +629,19 @@ static int fp_hex4(const unsigned char *q, long *cp)
 static const unsigned char *fp_plain_run(const unsigned char *q, const unsigned char *e)
 {
 	while (e - q >= 8) {
-		uint64_t x, a, b;
+		uint64_t x, a, b, d;
 
 		memcpy(&x, q, 8);
 		a = x ^ (FP_ONES * '"');
 		b = x ^ (FP_ONES * '\\');
-		if ((((a - FP_ONES) & ~a) | ((b - FP_ONES) & ~b) | ((x - FP_ONES * 0x20) & ~x) |
-		     x) &
+		d = x ^ (FP_ONES * 0x7f);
+		if ((((a - FP_ONES) & ~a) | ((b - FP_ONES) & ~b) | ((d - FP_ONES) & ~d) |
+		     ((x - FP_ONES * 0x20) & ~x) | x) &
 		    FP_HIGHS)
 			break;
 		q += 8;
 	}
-	while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80)
+	while (q < e && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x7f)
 		q++;
 	return q;
 }
@@ -649,6 +670,14 @@ static int fp_string(struct fp *f, struct gm_str *out)
 
 		if (gm_buf_put(b, s, (size_t)(q - s)) < 0)
 			return GM_ENOMEM;
+		if (q < e && *q == 0x7f) { /* json.dumps escapes DEL */
+			f->canon = 0;
+			if (gm_buf_putc(b, 0x7f) < 0)
+				return GM_ENOMEM;
+			s = ++q;
+			q = fp_plain_run(q, e);
+			continue;
+		}
 		if (q >= e || *q != '\\')
 			break;
 		if (e - q < 2)
@@ -656,7 +685,10 @@ static int fp_string(struct fp *f, struct gm_str *out)
 		switch (q[1]) {
 		case '"': u[0] = '"'; break;
 		case '\\': u[0] = '\\'; break;
-		case '/': u[0] = '/'; break;
+		case '/':
+			u[0] = '/';
+			f->canon = 0;
+			break;
 		case 'b': u[0] = '\b'; break;
 		case 'f': u[0] = '\f'; break;
 		case 'n': u[0] = '\n'; break;
@@ -672,11 +704,17 @@ static int fp_string(struct fp *f, struct gm_str *out)
 		} else {
 			if (e - q < 6 || fp_hex4(q + 2, &cp) < 0 || (cp >= 0xdc00 && cp <= 0xdfff))
 				return FP_BAIL;
+			/* json.dumps uses \\u only where no short escape or plain byte does */
+			if (!fp_hex_lower(q + 2) || (cp >= 0x20 && cp < 0x7f) || cp == '\b' ||
+			    cp == '\f' || cp == '\n' || cp == '\r' || cp == '\t')
+				f->canon = 0;
 			q += 6;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				if (e - q < 6 || q[0] != '\\' || q[1] != 'u' ||
 				    fp_hex4(q + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
 					return FP_BAIL;
+				if (!fp_hex_lower(q + 2))
+					f->canon = 0;
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				q += 6;
 			}
@@ -718,6 +756,48 @@ static int fp_string(struct fp *f, struct gm_str *out)
 static int fp_isnum(unsigned c)
 {
 	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/*
+ * 1 when the float text s..e (already checked against the JSON grammar) is
+ * exactly repr() of its value: fixed notation in repr's range (decimal exponent
+ * -4 < x <= 16), no redundant zeros and at most 15 significant digits, so that
+ * no other decimal of as many digits or fewer reads back to the same double
+ * (DBL_DIG), i.e. these are the shortest round-trip digits. 0 when unsure.
+ */
+static int fp_float_is_repr(const unsigned char *s, const unsigned char *e)
+{
+	const unsigned char *ip = s + (*s == '-'), *dot = ip, *fr;
+	size_t il, fl, z = 0, sig;
+
+	while (dot < e && *dot >= '0' && *dot <= '9')
+		dot++;
+	if (dot == e || *dot != '.')
+		return 0;
+	fr = dot + 1;
+	il = (size_t)(dot - ip);
+	fl = (size_t)(e - fr);
+	for (const unsigned char *q = fr; q < e; q++)
+		if (*q == 'e' || *q == 'E')
+			return 0;
+	if (*ip == '0') {
+		while (z < fl && fr[z] == '0')
+			z++;
+		if (z == fl || z > 3 || e[-1] == '0')
+			return 0;
+		sig = fl - z;
+	} else if (fl == 1 && *fr == '0') {
+		if (il > 16)
+			return 0;
+		sig = il;
+		while (sig > 1 && ip[sig - 1] == '0')
+			sig--;
+	} else {
+		if (e[-1] == '0')
+			return 0;
+		sig = il + fl;
+	}
+	return sig <= 15;
 }
 
 static int fp_number(struct fp *f, struct gm_value *v)
@@ -772,8 +852,12 @@ static int fp_number(struct fp *f, struct gm_value *v)
 		}
 		v->type = GM_T_INT;
 		v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;
+		if (neg && !x)
+			f->canon = 0; /* -0 */
 		return 0;
 	}
+	if (f->canon && !fp_float_is_repr(s, e))
+		f->canon = 0;
 	v->type = GM_T_FLOAT;
 	return gm__dec_parse((const char *)s, (size_t)(e - s), &v->u.f) < 0 ? FP_BAIL : 0;
 }
@@ -808,7 +892,7 @@ static int fp_container(struct fp *f, struct gm_value *v)
 	if (++f->depth > FP_MAX_DEPTH)
 		return FP_BAIL;
 	f->p++;
-	fp_ws(f);
+	fp_sep(f, 0);
 	if (f->p < f->e && *f->p == close) {
 		f->p++;
 	} else {
@@ -821,18 +905,19 @@ static int fp_container(struct fp *f, struct gm_value *v)
 					return FP_BAIL;
 				if ((error = fp_string(f, &key)) != 0)
 					return error;
-				fp_ws(f);
+				fp_sep(f, 0);
 				if (f->p >= f->e || *f->p != ':')
 					return FP_BAIL;
 				f->p++;
+				fp_sep(f, 1);
 			}
 			if ((error = fp_value(f, &x)) != 0 ||
 			    (error = fp_push(m, obj ? &key : NULL, &x)) < 0)
 				return error;
-			fp_ws(f);
+			fp_sep(f, 0);
 			if (f->p < f->e && *f->p == ',') {
 				f->p++;
-				fp_ws(f);
+				fp_sep(f, 1);
 				continue;
 			}
 			if (f->p < f->e && *f->p == close) {
@@ -913,21 +998,28 @@ static int fp_value(struct fp *f, struct gm_value *v)
 	}
 }
 
-/* gm__mg_parse_object's contract; the fast path first. */
+/*
+ * gm__mg_parse_object's contract; the fast path first. *canon: 1 when the text
+ * is exactly json.dumps of the members read, in the text's order (nulls
+ * included); -1 when the fast path read it but dropped null members, so that
+ * no rendering of *out can be the text; 0 when unknown (the general parser
+ * read it, or the fast path saw a spelling it does not judge).
+ */
 static int parse_props(struct mg *m, const char *text, size_t len, struct gm_arena *a,
-		       int keep_nulls, struct gm_prop **out, size_t *n)
+		       int keep_nulls, struct gm_prop **out, size_t *n, int *canon)
 {
-	struct fp f = {m, (const unsigned char *)text, (const unsigned char *)text + len, a, 0};
+	struct fp f = {m, (const unsigned char *)text, (const unsigned char *)text + len, a, 0, 1};
 	struct gm_value v;
 	int error;
 
 	m->fn = 0;
-	fp_ws(&f);
+	*canon = 0;
+	fp_sep(&f, 0);
 	if (f.p < f.e && *f.p == '{') {
 		error = fp_container(&f, &v);
 		if (error < 0)
 			return error;
-		fp_ws(&f);
+		fp_sep(&f, 0);
 		if (!error && f.p == f.e) {
 			size_t k = 0;
 
@@ -939,6 +1031,7 @@ static int parse_props(struct mg *m, const char *text, size_t len, struct gm_are
 						v.u.map.p[k++] = v.u.map.p[i];
 				*n = k;
 			}
+			*canon = *n != v.u.map.n ? -1 : f.canon;
 			return 0;
 		}
 	}
@@ -952,7 +1045,7 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	size_t njp = 0;
 	struct gm_value v;
 	struct gm_str text = {0};
-	int error, parsed;
+	int error, parsed, canon = 0, raw;
 
 	rec->kind = GM_NODE;
 	pl_init(&l);
@@ -966,16 +1059,23 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	text.p = (const char *)sqlite3_column_text(m->qn, 2);
 	text.len = (size_t)sqlite3_column_bytes(m->qn, 2);
 	error = text.p ? 0 : 1;
-	parsed = error == 0 && parse_props(m, text.p, text.len, a, 0, &jp, &njp) == 0;
+	parsed = error == 0 && parse_props(m, text.p, text.len, a, 0, &jp, &njp, &canon) == 0;
 	gm_error_clear();
 	for (size_t i = 0; parsed && i < njp; i++)
 		if ((error = pl_add(&l, jp[i].key, &jp[i].val)) < 0)
 			goto done;
-	gm_buf_clear(&m->json);
-	if (parsed && (error = gm__mg_memory_json(&m->json, jp, njp)) < 0 && error != GM_EDATA)
-		goto done;
-	if (!parsed || error < 0 || m->json.len != text.len ||
-	    memcmp(m->json.p, text.p, text.len)) {
+	if (parsed && canon) {
+		/* the rendering is the text when the text's key order is the rendering's */
+		raw = canon < 0 || !gm__mg_memory_order(jp, njp);
+	} else {
+		gm_buf_clear(&m->json);
+		if (parsed && (error = gm__mg_memory_json(&m->json, jp, njp)) < 0 &&
+		    error != GM_EDATA)
+			goto done;
+		raw = !parsed || error < 0 || m->json.len != text.len ||
+		      memcmp(m->json.p, text.p, text.len);
+	}
+	if (raw) {
 		if (sqlite3_column_type(m->qn, 2) == SQLITE_NULL)
 			v.type = GM_T_NULL;
 		else if ((error = col_str(m->qn, 2, a, &text)) < 0)
@@ -1013,7 +1113,7 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	struct gm_value v, *nulls = NULL;
 	struct gm_str text = {0};
 	size_t nnulls = 0;
-	int error, parsed, raw = 0;
+	int error, parsed, raw = 0, canon = 0;
 
 	rec->kind = GM_REL;
 	pl_init(&l);
@@ -1028,7 +1128,7 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	text.p = (const char *)sqlite3_column_text(m->qr, 4);
 	text.len = (size_t)sqlite3_column_bytes(m->qr, 4);
 	error = text.p ? 0 : 1;
-	parsed = error == 0 && parse_props(m, text.p, text.len, a, 1, &jp, &njp) == 0;
+	parsed = error == 0 && parse_props(m, text.p, text.len, a, 1, &jp, &njp, &canon) == 0;
 	gm_error_clear();
 	if (!parsed)
 		njp = 0;
@@ -1039,7 +1139,14 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 			slot[k] = &jp[i].val;
 	}
 	/* the text is reproducible when all 14 keys are there and render the same */
-	if (parsed) {
+	if (parsed && canon) {
+		/* it does when the text has the rendering's key order: the 14, then others */
+		raw = njp < RK__COUNT;
+		for (size_t i = 0; !raw && i < njp; i++)
+			raw = i < RK__COUNT ? jp[i].key.len != rel_key_len[i] ||
+						      memcmp(jp[i].key.p, rel_keys[i], rel_key_len[i])
+					    : gm__mg_is_carrier(jp[i].key);
+	} else if (parsed) {
 		const char *none[RK__COUNT] = {0};
 		int all = 1;
 

@@ -151,6 +151,26 @@ int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n)
 	return gm_buf_putc(b, '}');
 }
 
+int gm__mg_memory_order(const struct gm_prop *p, size_t n)
+{
+	int last = -1, other = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int k = known_index(p[i].key);
+
+		if (k >= 0) {
+			if (other || k <= last)
+				return 0;
+			last = k;
+		} else if (gm__mg_is_carrier(p[i].key)) {
+			return 0;
+		} else {
+			other = 1;
+		}
+	}
+	return 1;
+}
+
 int gm__mg_parse_object(const char *text, size_t len, struct gm_arena *a, int keep_nulls,
 			struct gm_prop **out, size_t *n)
 {

@@ -36,6 +36,12 @@ const struct gm_value *gm__mg_prop(const struct gm_prop *p, size_t n, const char
 int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n);
 
 /**
+ * 1 when p[0..n) is in the order gm__mg_memory_json writes them and has no
+ * carrier, i.e. when it writes exactly these keys in this order.
+ */
+int gm__mg_memory_order(const struct gm_prop *p, size_t n);
+
+/**
  * Parses a JSON object's text into properties (memory from a), keeping the
  * order of the text; null values are dropped unless keep_nulls. Returns 0, or
  * GM_EDATA when the text is not one JSON object of plain values (message set).
