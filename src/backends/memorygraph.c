@@ -1143,9 +1143,10 @@ static int mg_read_rel(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 		/* it does when the text has the rendering's key order: the 14, then others */
 		raw = njp < RK__COUNT;
 		for (size_t i = 0; !raw && i < njp; i++)
-			raw = i < RK__COUNT ? jp[i].key.len != rel_key_len[i] ||
-						      memcmp(jp[i].key.p, rel_keys[i], rel_key_len[i])
-					    : gm__mg_is_carrier(jp[i].key);
+			raw = i < RK__COUNT
+				      ? jp[i].key.len != rel_key_len[i] ||
+						memcmp(jp[i].key.p, rel_keys[i], rel_key_len[i])
+				      : gm__mg_is_carrier(jp[i].key);
 	} else if (parsed) {
 		const char *none[RK__COUNT] = {0};
 		int all = 1;

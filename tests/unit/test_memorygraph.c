@@ -398,6 +398,256 @@ static void test_read_props_like_general_parser(void **state)
 	gm_arena_free(a);
 }
 
+int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n);
+
+/* JSON values, canonical as json.dumps writes them and not */
+static const char *const canon_values[] = {
+	"0.1",
+	"0.59",
+	"1.0",
+	"1000.0",
+	"0.0001",
+	"0.001",
+	"0.00012",
+	"1e-05",
+	"1e+16",
+	"1e16",
+	"12345678901234567.0",
+	"1234567890123456.0",
+	"123456789012345.0",
+	"10000000000000000.0",
+	"1000000000000000.0",
+	"0.30000000000000004",
+	"0.3",
+	"0.30",
+	"123456789012345.6",
+	"12345678901234.56",
+	"1234567890123456.7",
+	"9007199254740993.0",
+	"-0.0",
+	"0.0",
+	"-1.5",
+	"2.50",
+	"100.0",
+	"1.25e2",
+	"0.000123",
+	"5e-324",
+	"1.7976931348623157e+308",
+	"0.00001",
+	"1.000",
+	"01.5",
+	"-0.5",
+	"0.1000000000000000055511151231257827",
+	"0.123456789012345",
+	"0.0123456789012345",
+	"0.1234567890123456",
+	"-0",
+	"0",
+	"-5",
+	"9223372036854775807",
+	"\"caf\\u00e9\"",
+	"\"caf\\u00E9\"",
+	"\"a\\/b\"",
+	"\"\\u0041\"",
+	"\"\\u007f\"",
+	"\"del \x7f\"",
+	"\"\\u001f\"",
+	"\"\\u000a\"",
+	"\"\\n\"",
+	"\"\\ud834\\udd1e\"",
+	"\"\\uD834\\uDD1E\"",
+	"\"\\ud834\\uDD1E\"",
+	"\"\\\" \\\\ \\b\\f\\n\\r\\t\"",
+	"\"\\u0000\"",
+	"\"\\u0008\"",
+	"\"\\u00ff\\u20ac\"",
+	"\"{\\\"k\\\": 1}\"",
+	"[1,2]",
+	"[ 1]",
+	"[1 ]",
+	"[1, 2]",
+	"[1,  2]",
+	"{}",
+	"[]",
+	"{ }",
+	"[ ]",
+	"{\"a\": [1, 2.5, true, false, null]}",
+	"{\"a\":1}",
+	"{\"a\" : 1}",
+	"{\"b\": 1, \"a\": 2}",
+	"[null]",
+	"true",
+	"null",
+	"\"tab\\tx\"",
+	"\""
+	"\\u00e9"
+	"\"",
+};
+
+/* the 14 keys of a relationship's JSON, in MemoryGraph's order */
+static const char *const rk[14] = {"strength",
+				   "confidence",
+				   "context",
+				   "evidence_count",
+				   "success_rate",
+				   "created_at",
+				   "last_validated",
+				   "validation_count",
+				   "counter_evidence_count",
+				   "valid_from",
+				   "valid_until",
+				   "recorded_at",
+				   "invalidated_by",
+				   "id"};
+
+/* What the writer renders for a relationship's parsed JSON (all 14 keys first), or -1. */
+static int rel_render(struct gm_buf *b, const struct gm_prop *p, size_t n)
+{
+	assert_int_equal(gm_buf_putc(b, '{'), 0);
+	for (int k = 0; k < 14; k++) {
+		size_t i = 0;
+
+		while (i < n &&
+		       !(p[i].key.len == strlen(rk[k]) && !memcmp(p[i].key.p, rk[k], p[i].key.len)))
+			i++;
+		if (i == n)
+			return -1;
+		if (k)
+			assert_int_equal(gm_buf_put(b, ", ", 2), 0);
+		if (gm_pyjson_string(b, rk[k], strlen(rk[k])) < 0 || gm_buf_put(b, ": ", 2) < 0 ||
+		    gm_pyjson_value(b, &p[i].val, -1, 0) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int known = p[i].key.len >= 4 && !memcmp(p[i].key.p, "_mg_", 4);
+
+		for (int k = 0; k < 14; k++)
+			known |= p[i].key.len == strlen(rk[k]) &&
+				 !memcmp(p[i].key.p, rk[k], p[i].key.len);
+		if (known)
+			continue;
+		if (gm_buf_put(b, ", ", 2) < 0 ||
+		    gm_pyjson_string(b, p[i].key.p, p[i].key.len) < 0 ||
+		    gm_buf_put(b, ": ", 2) < 0 || gm_pyjson_value(b, &p[i].val, -1, 0) < 0)
+			return -1;
+	}
+	return gm_buf_putc(b, '}');
+}
+
+/*
+ * The reader judges a canonical text while parsing it: for every text, _mg_json
+ * is there exactly when rendering the general parser's values differs from it.
+ */
+static void test_read_raw_json_like_rendering(void **state)
+{
+	enum { NV = sizeof(canon_values) / sizeof(canon_values[0]), NS = 20 };
+	static const char *const node_texts[NS] = {
+		"{\"id\": \"a\", \"type\": \"fix\", \"title\": \"t\", \"content\": \"c\", "
+		"\"tags\": "
+		"[\"x\", \"y\"], \"importance\": 0.5, \"confidence\": 0.59, \"usage_count\": 3, "
+		"\"created_at\": \"2025-01-01T00:00:00+00:00\", \"context_project_path\": \"/p\", "
+		"\"context_additional_metadata\": \"{\\\"k\\\": 1}\", \"zzz\": {\"a\": [1, null]}}",
+		"{\"type\": \"fix\", \"id\": \"a\"}",
+		"{\"zz\": 1, \"id\": \"a\"}",
+		"{\"id\": \"a\", \"_mg_x\": 1}",
+		"{\"id\": \"a\", \"n\": null}",
+		"{\"id\": \"a\", \"zz\": 1, \"type\": \"x\"}",
+		"{\"id\": \"a\", \"id\": \"b\"}",
+		"{\"id\":\"a\"}",
+		"{\"id\": \"a\" }",
+		"{ \"id\": \"a\"}",
+		"{\"id\": \"a\",  \"b\": 1}",
+		"{\"id\": \"a\",\"b\": 1}",
+		"{\"id\": \"a\", \"b\":  1}",
+		"{\"id\": \"a\", \"b\":\t1}",
+		" {\"id\": \"a\"}",
+		"{\"id\": \"a\"} ",
+		"{}",
+		"{ }",
+		"{\"context_timestamp\": \"x\", \"context_project_path\": \"y\"}",
+		"{\"id\": \"a\", \"type\": \"fix\", \"n\": null, \"zz\": 1}",
+	};
+	static const char rel_fmt[] =
+		"{\"strength\": %s, \"confidence\": 0.8, \"context\": null, \"evidence_count\": 1, "
+		"\"success_rate\": null, \"created_at\": \"2025-01-01T00:00:00+00:00\", "
+		"\"last_validated\": \"2025-01-01T00:00:00+00:00\", \"validation_count\": 0, "
+		"\"counter_evidence_count\": 0, \"valid_from\": "
+		"\"2026-11-22T15:17:12.950795+00:00\", "
+		"\"valid_until\": null, \"recorded_at\": \"2026-11-22T15:17:12.950797+00:00\", "
+		"\"invalidated_by\": null, \"id\": \"r\"%s}";
+	static const char *const rel_tails[] = {
+		"", ", \"x\": 1", ", \"_mg_x\": 1", ", \"id\": 2", ", \"x\": [1,2]", ",\"x\": 1"};
+	enum { NT = sizeof(rel_tails) / sizeof(rel_tails[0]) };
+	static char texts[2 * NV + NS + NT + 2][1024];
+	size_t nn = 0, nr = 0, n;
+	char path[300], uri[320];
+	static struct gm_record recs[2 * NV + NS + NT + 2];
+	struct gm_arena *a;
+	struct gm_buf b = GM_BUF_INIT;
+	int raws = 0, canons = 0;
+
+	(void)state;
+	for (size_t i = 0; i < NV; i++)
+		snprintf(texts[nn++], sizeof(texts[0]), "{\"id\": \"a\", \"v\": %s}",
+			 canon_values[i]);
+	for (size_t i = 0; i < NS; i++)
+		snprintf(texts[nn++], sizeof(texts[0]), "%s", node_texts[i]);
+	for (size_t i = 0; i < NV; i++)
+		snprintf(texts[nn + nr++], sizeof(texts[0]), rel_fmt, canon_values[i], "");
+	for (size_t i = 0; i < NT; i++)
+		snprintf(texts[nn + nr++], sizeof(texts[0]), rel_fmt, "0.5", rel_tails[i]);
+	/* key order */
+	snprintf(texts[nn + nr++], sizeof(texts[0]), "%s",
+		 "{\"confidence\": 0.8, \"strength\": 0.5, \"context\": null, \"evidence_count\": "
+		 "1, "
+		 "\"success_rate\": null, \"created_at\": \"c\", \"last_validated\": \"l\", "
+		 "\"validation_count\": 0, \"counter_evidence_count\": 0, \"valid_from\": "
+		 "\"2026-11-22T15:17:12.950795+00:00\", \"valid_until\": null, \"recorded_at\": "
+		 "\"2026-11-22T15:17:12.950797+00:00\", \"invalidated_by\": null, \"id\": \"r\"}");
+	snprintf(texts[nn + nr++], sizeof(texts[0]), "%s", "{\"strength\": 0.5}");
+
+	snprintf(path, sizeof(path), "%s/canon.db", dir);
+	make_literal_db(path);
+	sql(path, "DELETE FROM relationships; DELETE FROM nodes");
+	for (size_t i = 0; i < nn; i++)
+		sql(path, "INSERT INTO nodes VALUES ('n%03d','Memory',%Q,'t','t')", (int)i,
+		    texts[i]);
+	for (size_t i = 0; i < nr; i++)
+		sql(path,
+		    "INSERT INTO relationships VALUES ('r%03d','n000','n001','SOLVES',%Q,'t',"
+		    "'2026-11-22T15:17:12.950795+00:00',NULL,'2026-11-22T15:17:12.950797+00:00',"
+		    "NULL)",
+		    (int)i, texts[nn + i]);
+	snprintf(uri, sizeof(uri), "memorygraph:%s", path);
+	assert_int_equal(gm_arena_new(&a), 0);
+	n = read_all(uri, recs, nn + nr, a);
+	assert_int_equal(n, nn + nr);
+	for (size_t i = 0; i < n; i++) {
+		struct gm_prop *p = NULL;
+		size_t np = 0;
+		int rel = i >= nn;
+		int ok = gm__mg_parse_object(texts[i], strlen(texts[i]), a, rel, &p, &np) == 0;
+		int same;
+
+		gm_error_clear();
+		gm_buf_clear(&b);
+		if (ok)
+			ok = (rel ? rel_render(&b, p, np) : gm__mg_memory_json(&b, p, np)) == 0;
+		gm_error_clear();
+		same = ok && b.len == strlen(texts[i]) && !memcmp(b.p, texts[i], b.len);
+		if (same == (find(&recs[i], "_mg_json") != NULL))
+			fail_msg("text %zu (%s): _mg_json %s", i, texts[i],
+				 same ? "present, but the rendering is the text" : "missing");
+		raws += !same;
+		canons += same;
+	}
+	/* both outcomes are exercised */
+	assert_true(raws > 20);
+	assert_true(canons > 20);
+	gm_buf_free(&b);
+	gm_arena_free(a);
+}
+
 static void test_read_invalidated(void **state)
 {
 	char path[300], uri[320];
@@ -570,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_read_literal_rows),
 		cmocka_unit_test(test_read_invalidated),
 		cmocka_unit_test(test_read_props_like_general_parser),
+		cmocka_unit_test(test_read_raw_json_like_rendering),
 		cmocka_unit_test(test_write_same_rows),
 		cmocka_unit_test(test_mgjson_literal),
 		cmocka_unit_test(test_mgjson_read_literal),
