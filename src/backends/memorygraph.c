@@ -1091,6 +1091,7 @@ static int mg_read_node(struct mg *m, struct gm_record *rec, struct gm_arena *a)
 	    (error = col_value(m->qn, 4, a, &v)) < 0 ||
 	    (error = pl_add(&l, gm_str_c("_mg_updated_at"), &v)) < 0)
 		goto done;
+	gm__mg_memory_sort(l.p, l.n); /* so that canonicalizing finds them in order */
 	error = pl_finish(&l, a, rec);
 done:
 	pl_free(&l);

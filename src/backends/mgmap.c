@@ -151,6 +151,58 @@ int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n)
 	return gm_buf_putc(b, '}');
 }
 
+/* the carriers a memory read from SQLite has, after memory_order in sort_rank */
+static const char *const memory_carriers[] = {"_mg_json", "_mg_created_at", "_mg_updated_at"};
+#define NMEMKEYS (sizeof(memory_order) / sizeof(memory_order[0]) - 1)
+#define NSORTKEYS (NMEMKEYS + 3)
+
+static const char *sort_name(size_t i)
+{
+	return i < NMEMKEYS ? memory_order[i] : memory_carriers[i - NMEMKEYS];
+}
+
+int gm__mg_memory_sort(struct gm_prop *p, size_t n)
+{
+	static unsigned char rank_order[NSORTKEYS]; /* key indexes in byte order of the names */
+	static int ready;
+	const struct gm_prop *slot[NSORTKEYS] = {0};
+	struct gm_prop tmp[NSORTKEYS];
+	size_t k = 0;
+
+	if (n > NSORTKEYS)
+		return 0;
+	if (!ready) {
+		for (size_t i = 0; i < NSORTKEYS; i++) {
+			size_t r = 0;
+
+			for (size_t j = 0; j < NSORTKEYS; j++)
+				r += strcmp(sort_name(j), sort_name(i)) < 0;
+			rank_order[r] = (unsigned char)i;
+		}
+		ready = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int x = known_index(p[i].key);
+
+		if (x < 0) {
+			for (size_t c = 0; c < 3 && x < 0; c++)
+				if (p[i].key.len == strlen(memory_carriers[c]) &&
+				    !memcmp(p[i].key.p, memory_carriers[c], p[i].key.len))
+					x = (int)(NMEMKEYS + c);
+			if (x < 0)
+				return 0;
+		}
+		if (slot[x])
+			return 0;
+		slot[x] = &p[i];
+	}
+	for (size_t r = 0; r < NSORTKEYS; r++)
+		if (slot[rank_order[r]])
+			tmp[k++] = *slot[rank_order[r]];
+	memcpy(p, tmp, n * sizeof(*p));
+	return 1;
+}
+
 int gm__mg_memory_order(const struct gm_prop *p, size_t n)
 {
 	int last = -1, other = 0;

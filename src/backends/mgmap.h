@@ -42,6 +42,13 @@ int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n);
 int gm__mg_memory_order(const struct gm_prop *p, size_t n);
 
 /**
+ * Sorts p[0..n) by key (bytes, as gm_record_canonicalize does) when every key
+ * is a memory key of gm__mg_memory_json or one of _mg_json, _mg_created_at,
+ * _mg_updated_at, each at most once; returns 1 then, else 0 with p unchanged.
+ */
+int gm__mg_memory_sort(struct gm_prop *p, size_t n);
+
+/**
  * Parses a JSON object's text into properties (memory from a), keeping the
  * order of the text; null values are dropped unless keep_nulls. Returns 0, or
  * GM_EDATA when the text is not one JSON object of plain values (message set).

@@ -644,6 +644,11 @@ static void test_read_raw_json_like_rendering(void **state)
 	/* both outcomes are exercised */
 	assert_true(raws > 20);
 	assert_true(canons > 20);
+	/* a memory with MemoryGraph's keys only comes sorted by key (for canonicalizing) */
+	assert_int_equal(recs[NV + 18].nprops, 5);
+	for (size_t j = 1; j < recs[NV + 18].nprops; j++)
+		assert_true(gm_str_cmp(recs[NV + 18].props[j - 1].key, recs[NV + 18].props[j].key) <
+			    0);
 	gm_buf_free(&b);
 	gm_arena_free(a);
 }
