@@ -61,4 +61,16 @@ static inline int gm_buf_putc(struct gm_buf *b, char c)
 	return 0;
 }
 
+struct gm_record;
+/**
+ * The summary row a record belongs to, as copy, validate and verify print it:
+ * ":A:B" for a node's labels (in the record's order), "(no labels)", "[:T]" for
+ * a relationship type. Replaces b's content. Returns 0 or GM_ENOMEM.
+ */
+int gm__record_rowname(struct gm_buf *b, const struct gm_record *r);
+
+/** Seconds elapsed since *t0 (CLOCK_MONOTONIC). */
+struct timespec;
+double gm__seconds_since(const struct timespec *t0);
+
 #endif

@@ -27,6 +27,7 @@
 #include "io.h"
 #include "json.h"
 #include "typedjson.h"
+#include "util.h"
 
 volatile int gm_interrupted;
 
@@ -51,14 +52,6 @@ struct copy {
 	/* --rate: token bucket */
 	double tokens, burst, rate_t;
 };
-
-static double now_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 /* ---- summary rows ---- */
 
@@ -126,20 +119,7 @@ static int record_row(struct copy *c, const struct gm_record *r, size_t *out)
 {
 	struct gm_buf *b = &c->line;
 
-	gm_buf_clear(b);
-	if (r->kind == GM_REL) {
-		gm_buf_puts(b, "[:");
-		gm_buf_put(b, r->type.p, r->type.len);
-		gm_buf_putc(b, ']');
-	} else if (r->nlabels == 0) {
-		gm_buf_puts(b, "(no labels)");
-	} else {
-		for (size_t i = 0; i < r->nlabels; i++) {
-			gm_buf_putc(b, ':');
-			gm_buf_put(b, r->labels[i].p, r->labels[i].len);
-		}
-	}
-	if (b->oom)
+	if (gm__record_rowname(b, r) < 0)
 		return GM_ENOMEM;
 	return row_for(c, b->p, b->len, r->kind == GM_REL, out);
 }
@@ -306,7 +286,7 @@ static int flush(struct copy *c)
 /* --rate: waits until a token is there; the bucket holds a tenth of a second's worth. */
 static void rate_wait(struct copy *c)
 {
-	double rate = c->o->rate, t = now_since(&c->t0);
+	double rate = c->o->rate, t = gm__seconds_since(&c->t0);
 
 	c->tokens += (t - c->rate_t) * rate;
 	c->rate_t = t;
@@ -319,7 +299,7 @@ static void rate_wait(struct copy *c)
 		ts.tv_sec = (time_t)wait;
 		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);
-		t = now_since(&c->t0);
+		t = gm__seconds_since(&c->t0);
 		c->tokens += (t - c->rate_t) * rate;
 		c->rate_t = t;
 	}
@@ -358,7 +338,7 @@ static int skip_records(struct copy *c)
 static void progress(struct copy *c, int final)
 {
 	struct gm_progress p;
-	double t = now_since(&c->t0);
+	double t = gm__seconds_since(&c->t0);
 
 	if (!c->o->progress || (!final && t - c->last_progress < 0.25))
 		return;
@@ -597,7 +577,7 @@ done:
 		progress(&c, 1);
 	gm_backend_close(c.dst);
 	gm_backend_close(c.src);
-	stats->seconds = now_since(&c.t0);
+	stats->seconds = gm__seconds_since(&c.t0);
 	gm_free(c.batch);
 	gm_free(c.batch_row);
 	gm_free(c.slots);

@@ -14,6 +14,7 @@
 #include "gmig/sys/backend.h"
 #include "keyset.h"
 #include "typedjson.h"
+#include "util.h"
 
 /* A --require or --unique rule: label and property, and the values seen (unique). */
 struct rule {
@@ -167,20 +168,7 @@ static int row_count(struct validator *v, const struct gm_record *r)
 	struct gm_stat_row *rows;
 	size_t i;
 
-	gm_buf_clear(b);
-	if (r->kind == GM_REL) {
-		gm_buf_puts(b, "[:");
-		gm_buf_put(b, r->type.p, r->type.len);
-		gm_buf_putc(b, ']');
-	} else if (!r->nlabels) {
-		gm_buf_puts(b, "(no labels)");
-	} else {
-		for (i = 0; i < r->nlabels; i++) {
-			gm_buf_putc(b, ':');
-			gm_buf_put(b, r->labels[i].p, r->labels[i].len);
-		}
-	}
-	if (b->oom)
+	if (gm__record_rowname(b, r) < 0)
 		return GM_ENOMEM;
 	/* label sets are few; a linear scan keeps this simple */
 	for (i = 0; i < rep->nrows; i++)
@@ -377,7 +365,7 @@ int gm_validate_ex(const char *uri, const struct gm_validate_opts *o,
 	struct gm_backend *src = NULL;
 	struct gm_arena *arena = NULL;
 	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
-	struct timespec t0, t1;
+	struct timespec t0;
 	int error;
 
 	memset(rep, 0, sizeof(*rep));
@@ -433,8 +421,7 @@ done:
 	gm_free(v.schema);
 	gm_free(v.slots);
 	gm_buf_free(&v.tmp);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	rep->seconds = gm__seconds_since(&t0);
 	return error;
 }
 

@@ -69,6 +69,7 @@
 #include "buf.h"
 #include "gmig/sys/backend.h"
 #include "typedjson.h"
+#include "util.h"
 
 #define DEFAULT_BITS 16
 #define DEFAULT_HOLD 200000
@@ -385,20 +386,7 @@ static int row_count(struct side *sd, const struct gm_record *r)
 {
 	struct gm_buf *b = &sd->tmp;
 
-	gm_buf_clear(b);
-	if (r->kind == GM_REL) {
-		gm_buf_puts(b, "[:");
-		gm_buf_put(b, r->type.p, r->type.len);
-		gm_buf_putc(b, ']');
-	} else if (!r->nlabels) {
-		gm_buf_puts(b, "(no labels)");
-	} else {
-		for (size_t i = 0; i < r->nlabels; i++) {
-			gm_buf_putc(b, ':');
-			gm_buf_put(b, r->labels[i].p, r->labels[i].len);
-		}
-	}
-	if (b->oom)
+	if (gm__record_rowname(b, r) < 0)
 		return GM_ENOMEM;
 	return rowtab_add(&sd->rows, b->p, b->len, r->kind == GM_REL, sd->idx, 1);
 }
@@ -1163,7 +1151,7 @@ int gm_verify(const char *from_uri, const char *to_uri, const struct gm_verify_o
 {
 	static const struct gm_verify_opts defaults;
 	struct verifier v;
-	struct timespec t0, t1;
+	struct timespec t0;
 	int error;
 
 	memset(rep, 0, sizeof(*rep));
@@ -1211,8 +1199,7 @@ done:
 		rowtab_free(&v.rows);
 	gm_free(v.rv);
 	gm_free(v.rc);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	rep->seconds = gm__seconds_since(&t0);
 	return error;
 }
 
