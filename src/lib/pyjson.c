@@ -60,42 +60,7 @@ int gm_pyjson_float(struct gm_buf *b, double d)
 	}
 	while (nd > 1 && digits[nd - 1] == '0')
 		nd--;
-	if (decpt <= -4 || decpt > 16) {
-		int e = decpt - 1, ae = e < 0 ? -e : e;
-
-		o[len++] = digits[0];
-		if (nd > 1) {
-			o[len++] = '.';
-			memcpy(o + len, digits + 1, (size_t)nd - 1);
-			len += (size_t)nd - 1;
-		}
-		o[len++] = 'e';
-		o[len++] = e < 0 ? '-' : '+';
-		if (ae >= 100)
-			o[len++] = (char)('0' + ae / 100);
-		o[len++] = (char)('0' + ae / 10 % 10);
-		o[len++] = (char)('0' + ae % 10);
-	} else if (decpt <= 0) {
-		o[len++] = '0';
-		o[len++] = '.';
-		for (int j = 0; j < -decpt; j++)
-			o[len++] = '0';
-		memcpy(o + len, digits, (size_t)nd);
-		len += (size_t)nd;
-	} else if (decpt >= nd) {
-		memcpy(o + len, digits, (size_t)nd);
-		len += (size_t)nd;
-		for (int j = nd; j < decpt; j++)
-			o[len++] = '0';
-		o[len++] = '.';
-		o[len++] = '0';
-	} else {
-		memcpy(o + len, digits, (size_t)decpt);
-		len += (size_t)decpt;
-		o[len++] = '.';
-		memcpy(o + len, digits + decpt, (size_t)(nd - decpt));
-		len += (size_t)(nd - decpt);
-	}
+	len += gm__fmt_digits(o + len, digits, nd, decpt);
 	return gm_buf_put(b, o, len);
 }
 

@@ -849,6 +849,48 @@ static void shortest_double(double d, char *e, size_t len)
 	memcpy(e, s17, strlen(s17) + 1);
 }
 
+size_t gm__fmt_digits(char *o, const char *digits, int nd, int decpt)
+{
+	int e = decpt - 1, ae = e < 0 ? -e : e;
+	size_t len = 0;
+
+	if (decpt <= -4 || decpt > 16) {
+		o[len++] = digits[0];
+		if (nd > 1) {
+			o[len++] = '.';
+			memcpy(o + len, digits + 1, (size_t)nd - 1);
+			len += (size_t)nd - 1;
+		}
+		o[len++] = 'e';
+		o[len++] = e < 0 ? '-' : '+';
+		if (ae >= 100)
+			o[len++] = (char)('0' + ae / 100);
+		o[len++] = (char)('0' + ae / 10 % 10);
+		o[len++] = (char)('0' + ae % 10);
+	} else if (decpt <= 0) {
+		o[len++] = '0';
+		o[len++] = '.';
+		for (int j = 0; j < -decpt; j++)
+			o[len++] = '0';
+		memcpy(o + len, digits, (size_t)nd);
+		len += (size_t)nd;
+	} else if (decpt >= nd) {
+		memcpy(o + len, digits, (size_t)nd);
+		len += (size_t)nd;
+		for (int j = nd; j < decpt; j++)
+			o[len++] = '0';
+		o[len++] = '.';
+		o[len++] = '0';
+	} else {
+		memcpy(o + len, digits, (size_t)decpt);
+		len += (size_t)decpt;
+		o[len++] = '.';
+		memcpy(o + len, digits + decpt, (size_t)(nd - decpt));
+		len += (size_t)(nd - decpt);
+	}
+	return len;
+}
+
 /*
  * Shortest digits that read back (as a double, or as a float when f32), laid
  * out as Python's repr does: positional for 1e-4 <= |x| < 1e16 with at least
@@ -857,7 +899,7 @@ static void shortest_double(double d, char *e, size_t len)
 static size_t fmt_real(char *o, double d, int f32)
 {
 	char e[48], digits[24];
-	int prec, exp10, nd = 0, decpt;
+	int prec, exp10, nd = 0;
 	size_t len = 0;
 	const char *q;
 
@@ -907,45 +949,7 @@ static size_t fmt_real(char *o, double d, int f32)
 	while (nd > 1 && digits[nd - 1] == '0')
 		nd--;
 layout:
-	decpt = exp10 + 1;
-	if (decpt <= -4 || decpt > 16) {
-		o[len++] = digits[0];
-		if (nd > 1) {
-			o[len++] = '.';
-			memcpy(o + len, digits + 1, (size_t)nd - 1);
-			len += (size_t)nd - 1;
-		}
-		{
-			int ax = exp10 < 0 ? -exp10 : exp10;
-
-			o[len++] = 'e';
-			o[len++] = exp10 < 0 ? '-' : '+';
-			if (ax >= 100)
-				o[len++] = (char)('0' + ax / 100);
-			o[len++] = (char)('0' + ax / 10 % 10);
-			o[len++] = (char)('0' + ax % 10);
-		}
-	} else if (decpt <= 0) {
-		o[len++] = '0';
-		o[len++] = '.';
-		for (int j = 0; j < -decpt; j++)
-			o[len++] = '0';
-		memcpy(o + len, digits, (size_t)nd);
-		len += (size_t)nd;
-	} else if (decpt >= nd) {
-		memcpy(o + len, digits, (size_t)nd);
-		len += (size_t)nd;
-		for (int j = nd; j < decpt; j++)
-			o[len++] = '0';
-		o[len++] = '.';
-		o[len++] = '0';
-	} else {
-		memcpy(o + len, digits, (size_t)decpt);
-		len += (size_t)decpt;
-		o[len++] = '.';
-		memcpy(o + len, digits + decpt, (size_t)(nd - decpt));
-		len += (size_t)(nd - decpt);
-	}
+	len += gm__fmt_digits(o + len, digits, nd, exp10 + 1);
 	o[len] = '\0';
 	return len;
 }

@@ -55,6 +55,13 @@ int gm_parse_int64(const char *p, size_t n, int64_t *out);
  * (grammar already checked) as a double, when that is cheap to do exactly;
  * -1 otherwise (the caller falls back to strtod). Never out of range.
  */
+/**
+ * Lays out significant digits (digits[0..nd), no trailing zeros) with the
+ * decimal point decpt places from their start, as Python's repr and gmig's
+ * canonical Float text do: "1.5", "100.0", "0.0001", "1e-05", "1e+16". Writes
+ * no NUL; returns the length (at most nd + 24).
+ */
+size_t gm__fmt_digits(char *o, const char *digits, int nd, int decpt);
 int gm__dec_to_double(uint64_t m, int e10, double *out);
 int gm__dec_parse(const char *p, size_t n, double *out);
 
