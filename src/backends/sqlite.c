@@ -912,24 +912,33 @@ static int sqlite_close(struct gm_backend *b)
 }
 
 /* Continues run (resume): it must be there and neither committed nor rolled back. */
-static int continue_run(struct sq *s, int64_t run)
+/* The status of run `run` in gmig_runs into status ("" when there is no such run). */
+static int run_status(struct sq *s, int64_t run, char *status, size_t len)
 {
 	sqlite3_stmt *st = NULL;
-	char status[32] = "";
 	int rc;
 
+	status[0] = '\0';
 	rc = sqlite3_prepare_v2(s->db, "SELECT status FROM gmig_runs WHERE id = ?1", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, run);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			snprintf(status, sizeof(status), "%s",
-				 (const char *)sqlite3_column_text(st, 0));
+			snprintf(status, len, "%s", (const char *)sqlite3_column_text(st, 0));
 			rc = SQLITE_DONE;
 		}
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sq_error(s, rc, "cannot read the runs");
+	return rc == SQLITE_DONE ? 0 : sq_error(s, rc, "cannot read the runs");
+}
+
+static int continue_run(struct sq *s, int64_t run)
+{
+	sqlite3_stmt *st = NULL;
+	char status[32] = "";
+	int rc, error;
+
+	if ((error = run_status(s, run, status, sizeof(status))) < 0)
+		return error;
 	if (!status[0])
 		return gm_error_set(GM_ENOTFOUND,
 				    "cannot resume run %" PRId64 ": '%s' has no such run", run,
@@ -1143,18 +1152,8 @@ static int rollback_in(struct sq *s, int64_t run, uint64_t *nodes, uint64_t *rel
 	int64_t later = 0;
 	int rc, error;
 
-	rc = sqlite3_prepare_v2(s->db, "SELECT status FROM gmig_runs WHERE id = ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, run);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			snprintf(status, sizeof(status), "%s",
-				 (const char *)sqlite3_column_text(st, 0));
-			rc = SQLITE_DONE;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sq_error(s, rc, "cannot read the runs");
+	if ((error = run_status(s, run, status, sizeof(status))) < 0)
+		return error;
 	if (!status[0])
 		return gm_error_set(GM_ENOTFOUND, "'%s' has no run %" PRId64, s->path, run);
 	if (!strcmp(status, "rolled back"))

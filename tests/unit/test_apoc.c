@@ -591,24 +591,6 @@ static int teardown_dir(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static struct gm_value vflt(double f)
-{
-	struct gm_value v = {.type = GM_T_FLOAT, .u.f = f};
-	return v;
-}
-
-static struct gm_value vpoint(uint32_t srid, int dim, double x, double y, double z)
-{
-	struct gm_value v = {.type = GM_T_POINT};
-
-	v.u.pt.srid = srid;
-	v.u.pt.dim = (uint8_t)dim;
-	v.u.pt.x = x;
-	v.u.pt.y = y;
-	v.u.pt.z = z;
-	return v;
-}
-
 static struct gm_str labels_pu[] = {{"Person", 6}, {"User", 4}};
 static struct gm_value kids[] = {{.type = GM_T_STRING, .u.s = {"a", 1}},
 				 {.type = GM_T_STRING, .u.s = {"b\xc3\xa9", 3}}};
@@ -656,10 +638,10 @@ static void test_write_exact(void **state)
 	p1[2] = (struct gm_prop){S("kids"), {.type = GM_T_LIST, .u.list = {kids, 2}}};
 	p1[3] = (struct gm_prop){S("name"), tu_str("Ann \"q\"\n")};
 	p1[4] = (struct gm_prop){S("ok"), {.type = GM_T_BOOL, .u.b = 1}};
-	p1[5] = (struct gm_prop){S("place"), vpoint(4326, 2, 33.46789, 13.1, 0)};
-	p1[6] = (struct gm_prop){S("score"), vflt(1.5)};
-	p3[0] = (struct gm_prop){S("c2"), vpoint(7203, 2, 1.0, -2.0, 0)};
-	p3[1] = (struct gm_prop){S("c3"), vpoint(9157, 3, 1.0, 2.0, 3.0)};
+	p1[5] = (struct gm_prop){S("place"), tu_point(4326, 2, 33.46789, 13.1, 0)};
+	p1[6] = (struct gm_prop){S("score"), tu_float(1.5)};
+	p3[0] = (struct gm_prop){S("c2"), tu_point(7203, 2, 1.0, -2.0, 0)};
+	p3[1] = (struct gm_prop){S("c3"), tu_point(9157, 3, 1.0, 2.0, 3.0)};
 	pr[0] = (struct gm_prop){S("since"), tu_int(1993)};
 	recs[0] = (struct gm_record){.kind = GM_NODE,
 				     .key = S("n1"),
@@ -737,7 +719,7 @@ static void test_write_refusals(void **state)
 	assert_string_equal(gm_error_last(),
 			    "node 'n1' has a Date value in property 'when', which the apoc format "
 			    "cannot store exactly (parameter lossy=stringify writes it anyway)");
-	p[0] = (struct gm_prop){S("x"), vflt(NAN)};
+	p[0] = (struct gm_prop){S("x"), tu_float(NAN)};
 	rec.line = 7;
 	assert_int_equal(b->ops->write_batch(b, &rec, 1), GM_EUNSUPPORTED);
 	assert_string_equal(gm_error_last(), "node 'n1' (line 7) has a Float value (NaN or "
@@ -750,7 +732,7 @@ static void test_write_refusals(void **state)
 	p[0] = (struct gm_prop){S("n"), {.type = GM_T_NULL}};
 	assert_int_equal(b->ops->write_batch(b, &rec, 1), GM_EUNSUPPORTED);
 	assert_non_null(strstr(gm_error_last(), "has a Null value"));
-	p[0] = (struct gm_prop){S("pt"), vpoint(1234, 2, 1, 2, 0)};
+	p[0] = (struct gm_prop){S("pt"), tu_point(1234, 2, 1, 2, 0)};
 	assert_int_equal(b->ops->write_batch(b, &rec, 1), GM_EUNSUPPORTED);
 	assert_non_null(strstr(gm_error_last(), "has a Point value (SRID other than"));
 	/* refused batches wrote nothing */
@@ -765,7 +747,7 @@ static void test_write_refusals(void **state)
 	assert_int_equal(open_write(&b, "lossy.json", "lossy=stringify,drop"), 0);
 	{
 		struct gm_prop q[3] = {
-			{S("a"), {.type = GM_T_NULL}}, {S("b"), vflt(NAN)}, {S("c"), date}};
+			{S("a"), {.type = GM_T_NULL}}, {S("b"), tu_float(NAN)}, {S("c"), date}};
 		struct gm_record r = {.kind = GM_NODE, .key = {"k", 1}, .props = q, .nprops = 3};
 
 		assert_int_equal(b->ops->write_batch(b, &r, 1), 0);

@@ -48,29 +48,11 @@ vint(int64_t i)
 	return v;
 }
 
-static struct gm_value vflt(double f)
-{
-	struct gm_value v = {.type = GM_T_FLOAT, .u.f = f};
-	return v;
-}
-
 static struct gm_value vtext(enum gm_type t, const char *text)
 {
 	struct gm_value v;
 
 	assert_int_equal(gm_value_parse_text(t, text, strlen(text), arena, &v), 0);
-	return v;
-}
-
-static struct gm_value vpoint(uint32_t srid, int dim, double x, double y, double z)
-{
-	struct gm_value v = {.type = GM_T_POINT};
-
-	v.u.pt.srid = srid;
-	v.u.pt.dim = (uint8_t)dim;
-	v.u.pt.x = x;
-	v.u.pt.y = y;
-	v.u.pt.z = z;
 	return v;
 }
 
@@ -136,20 +118,20 @@ static void test_script_exact(void **state)
 		{S("d"), vtext(GM_T_DATE, "2018-10-31")},
 		{S("dt"), vtext(GM_T_DATETIME, "2015-06-24T12:50:35.556+01:00")},
 		{S("dur"), vtext(GM_T_DURATION, "P5M1DT12H")},
-		{S("f"), vflt(1.5)},
-		{S("fe"), vflt(1e300)},
-		{S("inf"), vflt(INFINITY)},
+		{S("f"), tu_float(1.5)},
+		{S("fe"), tu_float(1e300)},
+		{S("inf"), tu_float(INFINITY)},
 		{S("l"), {.type = GM_T_LIST, .u.list = {list, 2}}},
 		{S("ldt"), vtext(GM_T_LOCALDATETIME, "2015-07-04T19:32:24")},
 		{S("lt"), vtext(GM_T_LOCALTIME, "12:50:35.556")},
 		{S("m"), {.type = GM_T_MAP, .u.map = {map, 2}}},
-		{S("nan"), vflt(NAN)},
-		{S("ninf"), vflt(-INFINITY)},
-		{S("nz"), vflt(-0.0)},
-		{S("p2"), vpoint(4326, 2, 33.46789, 13.1, 0)},
-		{S("p3"), vpoint(9157, 3, 1.0, -2.5, 3e-7)},
-		{S("p4"), vpoint(4979, 3, 1.0, 2.0, 100.0)},
-		{S("p5"), vpoint(7203, 2, 0.5, 0.25, 0)},
+		{S("nan"), tu_float(NAN)},
+		{S("ninf"), tu_float(-INFINITY)},
+		{S("nz"), tu_float(-0.0)},
+		{S("p2"), tu_point(4326, 2, 33.46789, 13.1, 0)},
+		{S("p3"), tu_point(9157, 3, 1.0, -2.5, 3e-7)},
+		{S("p4"), tu_point(4979, 3, 1.0, 2.0, 100.0)},
+		{S("p5"), tu_point(7203, 2, 0.5, 0.25, 0)},
 		{S("s"), tu_str("a\"b\\c\nd\re\tf\x01g'h\xc3\xa9")},
 		{S("t"), vtext(GM_T_TIME, "12:50:35.556+01:00")},
 		{S("weird key"), vint(1)},
@@ -269,7 +251,7 @@ static void test_refusals(void **state)
 	assert_int_equal(b->ops->write_batch(b, &rec, 1), GM_EUNSUPPORTED);
 	assert_non_null(strstr(gm_error_last(), "has a Null value in property 'n'"));
 	assert_non_null(strstr(gm_error_last(), "lossy=drop"));
-	p[0] = (struct gm_prop){S("pt"), vpoint(3857, 2, 1, 2, 0)};
+	p[0] = (struct gm_prop){S("pt"), tu_point(3857, 2, 1, 2, 0)};
 	assert_int_equal(b->ops->write_batch(b, &rec, 1), GM_EUNSUPPORTED);
 	assert_non_null(strstr(gm_error_last(), "has a Point value"));
 	{

@@ -51,3 +51,27 @@ struct gm_value tu_str(const char *s)
 	v.u.s = gm_str_c(s);
 	return v;
 }
+
+struct gm_value tu_float(double f)
+{
+	struct gm_value v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = GM_T_FLOAT;
+	v.u.f = f;
+	return v;
+}
+
+struct gm_value tu_point(uint32_t srid, int dim, double x, double y, double z)
+{
+	struct gm_value v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = GM_T_POINT;
+	v.u.pt.srid = srid;
+	v.u.pt.dim = (uint8_t)dim;
+	v.u.pt.x = x;
+	v.u.pt.y = y;
+	v.u.pt.z = z;
+	return v;
+}

@@ -13,5 +13,7 @@ char *tu_slurp(const char *path, size_t *len);
 /** Values for building records; strings are borrowed. */
 struct gm_value tu_int(int64_t i);
 struct gm_value tu_str(const char *s);
+struct gm_value tu_float(double f);
+struct gm_value tu_point(uint32_t srid, int dim, double x, double y, double z);
 
 #endif
