@@ -134,6 +134,8 @@ struct gm_stat_row {
 	uint64_t read, written, rejected;
 };
 
+struct gm_verify_report;
+
 struct gm_copy_stats {
 	uint64_t nodes_read, nodes_written, rels_read, rels_written, rejected;
 	uint64_t unreadable; /* records read but too broken to tell node from relationship */
@@ -147,8 +149,17 @@ struct gm_copy_stats {
 	uint64_t batches; /* batches written */
 	int64_t run;	  /* the run id (gm_migrate; the store's own when it records runs) */
 	int rolled_back;  /* gm_migrate: the failed run's writes were removed */
+	int removed;	  /* gm_migrate: ... by deleting the target file (it was new) */
 	int committed;	  /* the target was committed: it holds the whole copy, even if the
-			     call failed afterwards (making the summary) */
+			     call failed afterwards (making the summary, verifying it) */
+	/* gm_migrate's comparison of the committed target with the source (gm_verify) */
+	int verified;		 /* 1: compared, and the target holds the source exactly */
+	const char *verify_skip; /* static text: why it was not compared, or NULL */
+	double verify_seconds;
+	uint64_t verify_added; /* records equal but for fields the target fills in itself
+				  (gm_backend_ops.added_props) */
+	struct gm_verify_report *verify; /* the comparison's report when it found a
+					    difference (the call failed), else NULL */
 };
 
 /**
@@ -174,6 +185,7 @@ struct gm_migrate_opts {
 	const char *checkpoint;
 	int resume;	 /* continue the run the checkpoint describes */
 	int no_rollback; /* keep what a failed run wrote */
+	int no_verify;	 /* leave out the comparison of the target with the source */
 };
 
 /**
@@ -294,6 +306,10 @@ struct gm_verify_opts {
 	size_t max_diffs;     /* differences listed (0 = 100); all are counted */
 	unsigned bucket_bits; /* first-pass buckets = 2^bits (0 = 16); for tests */
 	uint64_t hold_limit;  /* records held in memory at once (0 = 200 000); for tests */
+	/* NULL-terminated property names to_uri may hold on a record whose from_uri
+	   copy lacks them (a store's own timestamps): counted in added[], not as
+	   changed; NULL = none */
+	const char *const *added_ok;
 };
 
 struct gm_verify_report {
@@ -301,6 +317,7 @@ struct gm_verify_report {
 	uint64_t nodes[2], rels[2]; /* records read from each side (unreadable included) */
 	uint64_t missing[2], extra[2], changed[2]; /* [0] nodes, [1] relationships */
 	uint64_t unreadable[2];			   /* per side */
+	uint64_t added[2]; /* records equal but for properties named in added_ok */
 	int truncated;		    /* max_diffs reached before every differing bucket was
 					 compared: the counts above are lower bounds */
 	uint64_t differing_buckets; /* first-pass buckets whose digests differ */

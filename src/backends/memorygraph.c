@@ -2025,6 +2025,14 @@ static int mg_probe_path(const char *path)
 	return score;
 }
 
+/* What the writer fills in when a record comes without it (see "Writing"). */
+static const char *const mg_added[] = {
+	"_mg_created_at", "_mg_updated_at", "id", "created_at", "updated_at",
+	/* relationships: the rest of the 14 JSON keys, MemoryGraph's defaults */
+	"strength", "confidence", "context", "evidence_count", "success_rate", "last_validated",
+	"validation_count", "counter_evidence_count", "valid_from", "valid_until", "recorded_at",
+	"invalidated_by", NULL};
+
 const struct gm_backend_ops gm_backend_memorygraph = {
 	.version = GM_BACKEND_ABI_VERSION,
 	.name = "memorygraph",
@@ -2044,4 +2052,5 @@ const struct gm_backend_ops gm_backend_memorygraph = {
 	.commit = mg_commit,
 	.close = mg_close,
 	.probe_path = mg_probe_path,
+	.added_props = mg_added,
 };

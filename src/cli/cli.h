@@ -31,6 +31,8 @@ void cli_pad(FILE *out, const char *s, int width);
 void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_opts *o,
 	      const struct gm_copy_stats *st);
 /** Prints a human-readable number with thin grouping: 1 234 567. */
+/* the text report of gmig verify (also printed when migrate's verify finds a difference) */
+void cli_verify_text(FILE *out, const struct gm_verify_report *r, uint64_t sample);
 const char *cli_num(uint64_t v, char *buf, size_t len);
 
 #endif

@@ -21,7 +21,7 @@ struct copy_args {
 	uint64_t batch, max_errors;
 	int on_error, dry_run, progress, json, force, no_sync;
 	/* migrate only: a managed run (gm_migrate) */
-	int managed, resume, skip_dup, upsert, fail_existing, no_rollback;
+	int managed, resume, skip_dup, upsert, fail_existing, no_rollback, no_verify;
 	const char *checkpoint;
 	uint64_t rate;
 };
@@ -136,6 +136,17 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 		dry_run ? "checked" : "written", st->seconds,
 		st->source_backend ? st->source_backend : "?",
 		st->target_backend ? st->target_backend : "?");
+	if (st->verified && st->verify_added)
+		fprintf(out,
+			"verified: the target holds every record of the source exactly, %llu of them "
+			"with fields the store fills in itself (%.3f s)\n",
+			(unsigned long long)st->verify_added, st->verify_seconds);
+	else if (st->verified)
+		fprintf(out,
+			"verified: the target holds every record of the source exactly (%.3f s)\n",
+			st->verify_seconds);
+	else if (st->verify_skip)
+		fprintf(out, "not verified: %s\n", st->verify_skip);
 }
 
 static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int dry_run)
@@ -154,14 +165,24 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 		      "\"nodes_read\":%llu,\"nodes_written\":%llu,\"relationships_read\":%llu,"
 		      "\"relationships_written\":%llu,\"rejected\":%llu,\"dropped\":%llu,"
 		      "\"skipped\":%llu,\"batches\":%llu,\"run\":%lld,\"rolled_back\":%s,"
-		      "\"seconds\":%.3f,\"rows\":[",
+		      "\"seconds\":%.3f,\"verified\":%s,",
 		      (unsigned long long)(st->nodes_read + st->rels_read + st->unreadable),
 		      (unsigned long long)(st->nodes_written + st->rels_written),
 		      (unsigned long long)st->nodes_read, (unsigned long long)st->nodes_written,
 		      (unsigned long long)st->rels_read, (unsigned long long)st->rels_written,
 		      (unsigned long long)st->rejected, (unsigned long long)st->dropped,
 		      (unsigned long long)st->skipped, (unsigned long long)st->batches,
-		      (long long)st->run, st->rolled_back ? "true" : "false", st->seconds);
+		      (long long)st->run, st->rolled_back ? "true" : "false", st->seconds,
+		      st->verified ? "true" : "false");
+	if (st->verify_skip) {
+		gm_buf_puts(&b, "\"not_verified\":");
+		gm_json_put_string(&b, st->verify_skip, strlen(st->verify_skip), 0);
+		gm_buf_putc(&b, ',');
+	}
+	if (st->verified || st->verify)
+		gm_buf_printf(&b, "\"verify_seconds\":%.3f,\"verify_added\":%llu,",
+			      st->verify_seconds, (unsigned long long)st->verify_added);
+	gm_buf_puts(&b, "\"rows\":[");
 	for (size_t i = 0; i < st->nrows; i++) {
 		const struct gm_stat_row *r = &st->rows[i];
 
@@ -238,6 +259,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		mo.checkpoint = a->checkpoint;
 		mo.resume = a->resume;
 		mo.no_rollback = a->no_rollback;
+		mo.no_verify = a->no_verify;
 		error = gm_migrate(a->from, a->to, &mo, &st);
 	} else {
 		error = gm_copy(a->from, a->to, &o, &st);
@@ -247,6 +269,8 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	report = strcmp(a->to, "-") ? stdout : stderr;
 	if (error < 0)
 		fprintf(stderr, "gmig %s: %s\n", verb, gm_error_last());
+	if (st.verify && !a->json)
+		cli_verify_text(stderr, st.verify, 0);
 	if (a->dry_run && a->managed && error == 0 && !a->json)
 		cli_plan(report, a->from, a->to, &o, &st);
 	if (a->json)
@@ -263,6 +287,13 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 			"--to '%s'%s%s\n",
 			verb, (long long)st.run, verb, a->to, a->checkpoint ? " --checkpoint " : "",
 			a->checkpoint ? a->checkpoint : "");
+	else if (error < 0 && st.verify && st.removed)
+		fprintf(stderr, "gmig %s: '%s' was removed: it did not hold the source exactly\n",
+			verb, gm_uri_redact(a->to, uri, sizeof(uri)));
+	else if (error < 0 && st.verify && !st.rolled_back)
+		fprintf(stderr,
+			"gmig %s: '%s' keeps what the run wrote; compare with gmig verify\n", verb,
+			gm_uri_redact(a->to, uri, sizeof(uri)));
 	else if (error < 0 && st.committed)
 		fprintf(stderr, "gmig %s: '%s' was written in full; only the report failed\n", verb,
 			gm_uri_redact(a->to, uri, sizeof(uri)));
@@ -399,18 +430,21 @@ int cmd_migrate(int argc, const char **argv)
 		 "a key already in the target store is a bad record", NULL},
 		{OPT_U64, "rate", 0, &a.rate, "N", "copy at most N records per second", NULL},
 		{OPT_BOOL, "no-rollback", 0, &a.no_rollback, NULL,
-		 "keep what a failed run wrote to a store (see gmig rollback)", NULL}};
+		 "keep what a failed run wrote to a store (see gmig rollback)", NULL},
+		{OPT_BOOL, "no-verify", 0, &a.no_verify, NULL,
+		 "do not compare the target with the source after the copy", NULL}};
 	const struct cmd_info info = {
 		"migrate",
 		"gmig migrate --from URI --to URI [options]\n       gmig migrate --resume --to URI",
 		"Copies a whole graph from any backend to any other, streaming, in batches, as a\n"
 		"run with an id and a checkpoint after every batch: after any interruption\n"
-		"--resume continues it; a failed run is rolled back. A bad record stops the run\n"
-		"unless --on-error=skip. --dry-run prints the plan.",
+		"--resume continues it; a failed run is rolled back. Then the target is compared\n"
+		"with the source, record by record (gmig verify; --no-verify leaves it out).\n"
+		"A bad record stops the run unless --on-error=skip. --dry-run prints the plan.",
 		opts};
 
 	a.managed = 1;
-	copy_opts(opts + 9, &a);
+	copy_opts(opts + 10, &a);
 	return run_copy("migrate", &info, &a, argc, argv);
 }
 

@@ -88,21 +88,21 @@ static void report_json(const struct gm_verify_report *r, uint64_t sample)
 	gm_buf_free(&b);
 }
 
-static void report_text(const struct gm_verify_report *r, uint64_t sample)
+void cli_verify_text(FILE *out, const struct gm_verify_report *r, uint64_t sample)
 {
 	char a[32], c[32];
 	uint64_t nd = 0;
 
-	printf("%-32s %12s %12s\n", "label / type", "from", "to");
+	fprintf(out, "%-32s %12s %12s\n", "label / type", "from", "to");
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < r->nrows; i++)
 			if (r->rows[i].is_rel == pass) {
 				const struct gm_verify_row *w = &r->rows[i];
 
-				cli_pad(stdout, w->name, 32);
-				printf(" %12s %12s%s\n", cli_num(w->count[0], a, sizeof(a)),
-				       cli_num(w->count[1], c, sizeof(c)),
-				       w->count[0] != w->count[1] ? "  differs" : "");
+				cli_pad(out, w->name, 32);
+				fprintf(out, " %12s %12s%s\n", cli_num(w->count[0], a, sizeof(a)),
+					cli_num(w->count[1], c, sizeof(c)),
+					w->count[0] != w->count[1] ? "  differs" : "");
 			}
 	for (size_t i = 0; i < r->ndiffs; i++) {
 		const struct gm_diff *d = &r->diffs[i];
@@ -110,19 +110,20 @@ static void report_text(const struct gm_verify_report *r, uint64_t sample)
 
 		switch (d->kind) {
 		case GM_DIFF_UNREADABLE:
-			printf("unreadable (%s): %s\n", d->side ? "to" : "from", d->key);
+			fprintf(out, "unreadable (%s): %s\n", d->side ? "to" : "from", d->key);
 			break;
-		case GM_DIFF_MISSING: printf("missing %s '%s'\n", what, d->key); break;
-		case GM_DIFF_EXTRA: printf("extra %s '%s'\n", what, d->key); break;
+		case GM_DIFF_MISSING: fprintf(out, "missing %s '%s'\n", what, d->key); break;
+		case GM_DIFF_EXTRA: fprintf(out, "extra %s '%s'\n", what, d->key); break;
 		case GM_DIFF_CHANGED:
-			printf("changed %s '%s'\n", what, d->key);
+			fprintf(out, "changed %s '%s'\n", what, d->key);
 			for (size_t k = 0; k < d->nfields; k++) {
 				const struct gm_diff_field *f = &d->fields[k];
 
-				printf("    %s%s%s: %s -> %s\n", f->is_prop ? "property '" : "",
-				       f->field, f->is_prop ? "'" : "",
-				       f->from_json ? f->from_json : "(absent)",
-				       f->to_json ? f->to_json : "(absent)");
+				fprintf(out, "    %s%s%s: %s -> %s\n",
+					f->is_prop ? "property '" : "", f->field,
+					f->is_prop ? "'" : "",
+					f->from_json ? f->from_json : "(absent)",
+					f->to_json ? f->to_json : "(absent)");
 			}
 			break;
 		}
@@ -130,25 +131,27 @@ static void report_text(const struct gm_verify_report *r, uint64_t sample)
 	for (int k = 0; k < 2; k++)
 		nd += r->missing[k] + r->extra[k] + r->changed[k];
 	if (sample)
-		printf("sample: %llu records of from, %llu of to compared\n",
-		       (unsigned long long)r->sampled[0], (unsigned long long)r->sampled[1]);
+		fprintf(out, "sample: %llu records of from, %llu of to compared\n",
+			(unsigned long long)r->sampled[0], (unsigned long long)r->sampled[1]);
 	if (r->equal) {
-		printf("equal: %llu nodes, %llu relationships in %.3f s\n",
-		       (unsigned long long)r->nodes[0], (unsigned long long)r->rels[0], r->seconds);
+		fprintf(out, "equal: %llu nodes, %llu relationships in %.3f s\n",
+			(unsigned long long)r->nodes[0], (unsigned long long)r->rels[0],
+			r->seconds);
 		return;
 	}
-	printf("different%s: %s%llu missing, %llu extra, %llu changed nodes; %llu missing, %llu "
-	       "extra, %llu changed relationships",
-	       r->truncated ? " (at least)" : "", "", (unsigned long long)r->missing[0],
-	       (unsigned long long)r->extra[0], (unsigned long long)r->changed[0],
-	       (unsigned long long)r->missing[1], (unsigned long long)r->extra[1],
-	       (unsigned long long)r->changed[1]);
+	fprintf(out,
+		"different%s: %s%llu missing, %llu extra, %llu changed nodes; %llu missing, %llu "
+		"extra, %llu changed relationships",
+		r->truncated ? " (at least)" : "", "", (unsigned long long)r->missing[0],
+		(unsigned long long)r->extra[0], (unsigned long long)r->changed[0],
+		(unsigned long long)r->missing[1], (unsigned long long)r->extra[1],
+		(unsigned long long)r->changed[1]);
 	if (r->unreadable[0] || r->unreadable[1])
-		printf("; unreadable records: %llu in from, %llu in to",
-		       (unsigned long long)r->unreadable[0], (unsigned long long)r->unreadable[1]);
-	printf(" (%.3f s)\n", r->seconds);
+		fprintf(out, "; unreadable records: %llu in from, %llu in to",
+			(unsigned long long)r->unreadable[0], (unsigned long long)r->unreadable[1]);
+	fprintf(out, " (%.3f s)\n", r->seconds);
 	if (r->ndiffs < nd + r->unreadable[0] + r->unreadable[1])
-		printf("(%zu differences listed; --max-diffs N lists more)\n", r->ndiffs);
+		fprintf(out, "(%zu differences listed; --max-diffs N lists more)\n", r->ndiffs);
 }
 
 int cmd_verify(int argc, const char **argv)
@@ -195,7 +198,7 @@ int cmd_verify(int argc, const char **argv)
 	if (json)
 		report_json(&rep, sample);
 	else
-		report_text(&rep, sample);
+		cli_verify_text(stdout, &rep, sample);
 	rc = rep.equal ? 0 : 1;
 	gm_verify_report_free(&rep);
 	return rc;

@@ -13,23 +13,6 @@
 
 #define DEFAULT_BATCH 10000
 
-/* Counts of the store or file at uri when its backend can count; 0 when it cannot. */
-static int count_of(const char *uri, uint64_t *nodes, uint64_t *rels)
-{
-	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
-	struct gm_backend *b = NULL;
-	int ok;
-
-	if (gm_backend_open(&b, uri, &ro) < 0) {
-		gm_error_clear();
-		return 0;
-	}
-	ok = b->ops->count && b->ops->count(b, nodes, rels) == 0;
-	gm_backend_close(b);
-	gm_error_clear();
-	return ok;
-}
-
 void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_opts *o,
 	      const struct gm_copy_stats *st)
 {
@@ -37,7 +20,7 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 	const char *loc;
 	uint64_t n = 0, r = 0, records = st->nodes_read + st->rels_read + st->unreadable;
 	uint64_t batch = o->batch_size ? o->batch_size : DEFAULT_BATCH;
-	int counted = count_of(from, &n, &r), exists = 0, store;
+	int counted = gm_backend_count_uri(from, &n, &r), exists = 0, store;
 	double est;
 	struct stat sb;
 	char *ckpt;
@@ -64,7 +47,7 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 	if (!exists)
 		fprintf(out, "  target       %s %s '%s': does not exist\n", ops->name,
 			store ? "store" : "file", loc);
-	else if (store && count_of(to, &n, &r))
+	else if (store && gm_backend_count_uri(to, &n, &r))
 		fprintf(out, "  target       %s store '%s': %s, %llu nodes, %llu relationships\n",
 			ops->name, loc, n + r ? "not empty" : "empty", (unsigned long long)n,
 			(unsigned long long)r);

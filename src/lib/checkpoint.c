@@ -10,7 +10,7 @@
  *
  *   {"gmig_checkpoint":1,"run":3,"from":"src.jsonl","to":"sqlite:x.db",
  *    "batch_size":500,"on_error":"stop","existing":"upsert","lossy":0,
- *    "position":1500,"target_size":0,"batches":3,
+ *    "position":1500,"target_size":0,"before_nodes":0,"before_rels":0,"batches":3,
  *    "nodes_read":1000,"nodes_written":1000,"relationships_read":500,
  *    "relationships_written":500,"rejected":0,"unreadable":0,"dropped":0,
  *    "skipped":0,
@@ -19,7 +19,8 @@
  * position: source records (read_next calls that gave a record or a bad
  * record) covered by the durable batches; target_size: a file target's
  * temporary's length at that point (0 for stores); the counts are the run's
- * summary up to position. Unknown keys are ignored (newer gmig versions may add some).
+ * summary up to position; before_nodes/before_rels: what the target held when
+ * the run started (absent when it could not be counted). Unknown keys are ignored (newer gmig versions may add some).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +97,12 @@ int gm__ckpt_write(const char *path, const struct gm_ckpt *c)
 			      r->is_rel ? "true" : "false", (unsigned long long)r->read,
 			      (unsigned long long)r->written, (unsigned long long)r->rejected);
 	}
-	gm_buf_puts(&b, "]}\n");
+	gm_buf_puts(&b, "]");
+	if (c->before_nodes != UINT64_MAX && c->before_rels != UINT64_MAX)
+		gm_buf_printf(&b, ",\"before_nodes\":%llu,\"before_rels\":%llu",
+			      (unsigned long long)c->before_nodes,
+			      (unsigned long long)c->before_rels);
+	gm_buf_puts(&b, "}\n");
 	if (b.oom || !(tmp = gm_malloc(n + 5))) {
 		error = GM_ENOMEM;
 		goto out;
@@ -263,6 +269,7 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 	int error, v;
 
 	memset(c, 0, sizeof(*c));
+	c->before_nodes = c->before_rels = UINT64_MAX;
 	if (stat(path, &sb) < 0)
 		return gm_error_set(GM_ENOTFOUND, "no checkpoint '%s': nothing to resume", path);
 	if ((error = gm_in_open(&in, path)) < 0 || (error = gm_json_reader_new(&d.r, in, 0)) < 0)
@@ -304,7 +311,9 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 							   "rejected",
 							   "unreadable",
 							   "dropped",
-							   "skipped"};
+							   "skipped",
+							   "before_nodes",
+							   "before_rels"};
 			uint64_t *dst[] = {NULL,
 					   NULL,
 					   &c->batch_size,
@@ -319,7 +328,9 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 					   &c->st.rejected,
 					   &c->st.unreadable,
 					   &c->st.dropped,
-					   &c->st.skipped};
+					   &c->st.skipped,
+					   &c->before_nodes,
+					   &c->before_rels};
 			size_t i;
 
 			for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && strcmp(k, keys[i]); i++)

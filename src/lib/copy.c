@@ -462,6 +462,7 @@ static int flush(struct copy *c)
 		gm_arena_reset(c->cur.arena);
 		return error;
 	}
+	c->cur.n -= gm__fault_lost(c->st->batches + 1, c->cur.n);
 	if (!c->threaded)
 		return complete(c, &c->cur, c->dst_ops->write_batch(c->dst, c->cur.rec, c->cur.n));
 	if (c->o->batch_done) { /* what the checkpoint after this batch will say */
@@ -839,6 +840,10 @@ void gm_copy_stats_free(struct gm_copy_stats *st)
 	for (size_t i = 0; i < st->nrows; i++)
 		gm_free(st->rows[i].name);
 	gm_free(st->rows);
+	if (st->verify) {
+		gm_verify_report_free(st->verify);
+		gm_free(st->verify);
+	}
 	gm_free(st->source_backend);
 	gm_free(st->target_backend);
 	memset(st, 0, sizeof(*st));

@@ -17,6 +17,13 @@
  *              the checkpoint's size. A target without durable batches
  *              (memorygraph:, compressed files) never gets past position 0, so
  *              it is written again from the start
+ *   verify     (unless no_verify) the committed target is compared with the
+ *              source, keyed and exact (gm_verify). Allowed: the records the
+ *              run rejected (--on-error=skip) missing, the ones it skipped
+ *              (--skip-duplicates) different, and as many extra records as the
+ *              target held before the run. Not compared: --lossy runs (values
+ *              change on purpose), write-only formats, stdin/stdout. A
+ *              difference fails the run, which is then rolled back
  *   failure    (not an interruption) the run's writes are removed: rollback op
  *              of a store that records runs; files leave nothing under the final
  *              name anyway, memorygraph: rolls back its one transaction itself.
@@ -32,6 +39,7 @@
 #include "checkpoint.h"
 #include "gmig/sys/backend.h"
 #include "io.h"
+#include "util.h"
 
 #define CKPT_SUFFIX ".gmig-checkpoint"
 #define DEFAULT_BATCH 10000
@@ -41,6 +49,8 @@ struct mig {
 	struct gm_ckpt ck;
 	struct gm_copy_stats base; /* counts of earlier sessions of the run */
 	int written;		   /* a checkpoint of this run is on disk */
+	int verify_failed;	   /* the committed target differs from the source */
+	int created;		   /* a new run whose target file did not exist before */
 };
 
 char *gm_checkpoint_default(const char *uri)
@@ -115,6 +125,99 @@ static int on_batch(void *ctx, const struct gm_copy_stats *st, uint64_t position
 	if (!m->path || !durable)
 		return 0;
 	return save(m, st, position, target_pos);
+}
+
+/* What the target holds before a new run: a file is replaced whole; a store is counted. */
+static void count_before(struct mig *m, const struct gm_backend_ops *ops, const char *loc,
+			 const char *to_uri)
+{
+	if (!(ops->caps & GM_CAP_EXISTING)) {
+		m->ck.before_nodes = m->ck.before_rels = 0;
+		return;
+	}
+	if (gm_backend_count_uri(to_uri, &m->ck.before_nodes, &m->ck.before_rels))
+		return;
+	if ((ops->caps & GM_CAP_FILE) && access(loc, F_OK) < 0)
+		m->ck.before_nodes = m->ck.before_rels = 0; /* a new store */
+	else
+		m->ck.before_nodes = m->ck.before_rels = UINT64_MAX;
+}
+
+/* Step 5: the committed target against the source (see the top of the file). */
+static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
+			const struct gm_backend_ops *ops, struct gm_copy_stats *st)
+{
+	struct gm_verify_opts vo;
+	struct gm_verify_report *rep;
+	struct timespec t0;
+	uint64_t rejected[2] = {0, 0}, before[2] = {m->ck.before_nodes, m->ck.before_rels};
+	const struct gm_backend_ops *src_ops;
+	const char *src_loc, *to_loc;
+	int error, ok = 1;
+
+	if (!(ops->caps & GM_CAP_READ)) {
+		st->verify_skip = "the target's format cannot be read back";
+		return 0;
+	}
+	if (gm_backend_resolve(from_uri, GM_OPEN_READ, &src_ops, &src_loc) < 0 ||
+	    gm_backend_resolve(to_uri, GM_OPEN_WRITE, &ops, &to_loc) < 0)
+		return gm_error_set(GM_EINVAL, "verifying the copy: %s", gm_error_last());
+	if (((src_ops->caps & GM_CAP_FILE) && (!*src_loc || !strcmp(src_loc, "-"))) ||
+	    ((ops->caps & GM_CAP_FILE) && (!*to_loc || !strcmp(to_loc, "-")))) {
+		st->verify_skip = "stdin and stdout cannot be read again";
+		return 0;
+	}
+	if (m->ck.lossy) {
+		st->verify_skip = "--lossy changes values on purpose";
+		return 0;
+	}
+	if (!(rep = gm_malloc(sizeof(*rep))))
+		return GM_ENOMEM;
+	memset(&vo, 0, sizeof(vo));
+	vo.added_ok = ops->added_props;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	error = gm_verify(from_uri, to_uri, &vo, rep);
+	st->verify_seconds = gm__seconds_since(&t0);
+	if (error < 0) {
+		gm_free(rep);
+		return gm_error_set(error, "verifying the copy: %s", gm_error_last());
+	}
+	for (size_t i = 0; i < st->nrows; i++)
+		rejected[st->rows[i].is_rel != 0] += st->rows[i].rejected;
+	for (int k = 0; k < 2; k++)
+		ok &= rep->missing[k] <= rejected[k] && rep->changed[k] <= st->skipped &&
+		      (before[k] == UINT64_MAX || rep->extra[k] <= before[k]);
+	ok &= !rep->unreadable[1];
+	if (ok) {
+		st->verified = 1;
+		st->verify_added = rep->added[0] + rep->added[1];
+		gm_verify_report_free(rep);
+		gm_free(rep);
+		return 0;
+	}
+	st->verify = rep;
+	m->verify_failed = 1;
+	return gm_error_set(GM_EDATA,
+			    "the target differs from the source: nodes %llu missing, %llu changed, "
+			    "%llu extra; relationships %llu missing, %llu changed, %llu extra",
+			    (unsigned long long)rep->missing[0],
+			    (unsigned long long)rep->changed[0], (unsigned long long)rep->extra[0],
+			    (unsigned long long)rep->missing[1],
+			    (unsigned long long)rep->changed[1], (unsigned long long)rep->extra[1]);
+}
+
+/* Removes a target file and what SQLite keeps next to one. */
+static int remove_target(const char *loc)
+{
+	static const char *const side[] = {"-journal", "-wal", "-shm"};
+	char p[4096];
+
+	if (unlink(loc) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++)
+		if (snprintf(p, sizeof(p), "%s%s", loc, side[i]) < (int)sizeof(p))
+			unlink(p);
+	return 0;
 }
 
 static int file_exists(const char *path)
@@ -210,6 +313,8 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 		m.ck.existing = co.existing;
 		m.ck.lossy = co.lossy;
 		m.ck.run = (int64_t)time(NULL); /* replaced by the store's own run id */
+		m.created = (ops->caps & GM_CAP_FILE) && *loc && !file_exists(loc);
+		count_before(&m, ops, loc, to_uri);
 	}
 	co.batch_done = on_batch;
 	co.batch_ctx = &m;
@@ -227,11 +332,22 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	if ((rerr = gm_copy_stats_add(stats, &m.base)) == 0)
 		rerr = gm_copy_stats_add(stats, &session);
 	stats->run = m.ck.run;
+	if (error == 0 && rerr == 0 && !o->no_verify)
+		error = verify_after(&m, from_uri, to_uri, ops, stats);
 	if (error == 0) { /* the copy is committed: a failed summary changes nothing of it */
 		if (m.path)
 			unlink(m.path);
 		error = rerr;
 		goto out;
+	}
+	/* a wrong file is not left under the final name: a replaced file, or a
+	   store this run created that cannot roll a run back */
+	if (m.verify_failed && !o->no_rollback && (ops->caps & GM_CAP_FILE) &&
+	    (!(ops->caps & GM_CAP_EXISTING) || (m.created && !ops->rollback)) &&
+	    remove_target(loc) == 0) {
+		stats->committed = 0;
+		stats->rolled_back = 1;
+		stats->removed = 1;
 	}
 	if (gm_interrupted || error == GM_EINTR)
 		goto out; /* resumable: keep the checkpoint and what was written */
@@ -240,9 +356,10 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 		uint64_t n = 0, r = 0;
 
 		snprintf(msg, sizeof(msg), "%s", gm_error_last());
-		if (ops->rollback(loc, m.ck.run, &n, &r) == 0)
+		if (ops->rollback(loc, m.ck.run, &n, &r) == 0) {
 			stats->rolled_back = 1;
-		else
+			stats->committed = 0;
+		} else
 			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
 				 "; rolling back run %lld failed too: %s", (long long)m.ck.run,
 				 gm_error_last());

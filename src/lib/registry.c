@@ -333,3 +333,19 @@ const char *gm_uri_redact(const char *uri, char *buf, size_t n)
 	snprintf(buf, n, "%.*s%s", (int)(p + 2 - uri), uri, at + 1);
 	return buf;
 }
+
+int gm_backend_count_uri(const char *uri, uint64_t *nodes, uint64_t *rels)
+{
+	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
+	struct gm_backend *b = NULL;
+	int ok;
+
+	if (gm_backend_open(&b, uri, &ro) < 0) {
+		gm_error_clear();
+		return 0;
+	}
+	ok = b->ops->count && b->ops->count(b, nodes, rels) == 0;
+	gm_backend_close(b);
+	gm_error_clear();
+	return ok;
+}

@@ -165,6 +165,13 @@ struct gm_backend_ops {
 	 * run changed rows of this one.
 	 */
 	int (*rollback)(const char *location, int64_t run, uint64_t *nodes, uint64_t *rels);
+
+	/**
+	 * Optional, NULL-terminated. Properties the store fills in itself when a
+	 * record comes without them (memorygraph:'s row timestamps), so that
+	 * migrate's verify accepts them on records whose source lacks them.
+	 */
+	const char *const *added_props;
 };
 
 /* ---- registry ---- */
@@ -195,6 +202,12 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
 int gm_params_get(const char *params, const char *key, struct gm_str *val);
 /** Parses "stringify", "drop" or "stringify,drop" into GM_LOSSY_* bits (or-ed into *out). */
 int gm_lossy_parse(const char *p, size_t n, unsigned int *out);
+/**
+ * Counts the nodes and relationships of the store or file at uri, when its
+ * backend can count without reading everything (GM_CAP_COUNT). Returns 1 and
+ * sets the counts, or 0 (no such store, cannot count; no error is left set).
+ */
+int gm_backend_count_uri(const char *uri, uint64_t *nodes, uint64_t *rels);
 /** Calls the backend's commit (0 when it has none). */
 int gm_backend_commit(struct gm_backend *b);
 /** Calls close; NULL is a no-op. Keeps the thread's current error message. */
