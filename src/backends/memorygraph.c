@@ -114,6 +114,7 @@
 #include "gmig/sys/backend.h"
 #include "mgmap.h"
 #include "pyjson.h"
+#include "sqlitestore.h"
 #include "valtext.h"
 
 /* ---- MemoryGraph 0.12.4's DDL, verbatim (sqlite_master keeps the text) ---- */
@@ -2022,6 +2023,13 @@ static int mg_probe_path(const char *path)
 	return score;
 }
 
+/* MemoryGraph's SQLite indexes (its DDL above) and its FTS5 table, as SQLite has them. */
+static int mg_describe_schema(struct gm_backend *b,
+			      int (*emit)(void *ctx, const struct gm_schema_item *it), void *ctx)
+{
+	return gm__sqlite_schema(((struct mg *)b)->db, NULL, emit, ctx);
+}
+
 const struct gm_backend_ops gm_backend_memorygraph = {
 	.version = GM_BACKEND_ABI_VERSION,
 	.name = "memorygraph",
@@ -2041,4 +2049,5 @@ const struct gm_backend_ops gm_backend_memorygraph = {
 	.commit = mg_commit,
 	.close = mg_close,
 	.probe_path = mg_probe_path,
+	.describe_schema = mg_describe_schema,
 };

@@ -729,9 +729,9 @@ static int sqlite_digest(struct gm_backend *b, struct gm_digest_out *d)
 {
 	static const char *const sql[2] = {
 		"SELECT gmig_digest(0, key, labels, NULL, NULL, properties)"
-		" FROM (SELECT * FROM gmig_nodes ORDER BY id)",
+		" FROM gmig_nodes",
 		"SELECT gmig_digest(1, key, type, start_key, end_key, properties)"
-		" FROM (SELECT * FROM gmig_relationships ORDER BY id)"};
+		" FROM gmig_relationships"};
 	struct sq *s = (struct sq *)b;
 	struct digest_run dr = {s, d, NULL, 0};
 	int rc, error = 0;
@@ -761,6 +761,110 @@ static int sqlite_digest(struct gm_backend *b, struct gm_digest_out *d)
 				   NULL);
 	gm_arena_free(dr.a);
 	return error;
+}
+
+/* ---- the schema: indexes and constraints ---- */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* The table an FTS table indexes ("content='nodes'"), or the FTS table itself. */
+static void fts_content(const char *sql, const char *self, char *buf, size_t len)
+{
+	const char *p = sql ? strstr(sql, "content='") : NULL;
+	size_t n;
+
+	snprintf(buf, len, "%s", self);
+	if (!p)
+		return;
+	p += 9;
+	n = strcspn(p, "'");
+	if (n && n < len)
+		snprintf(buf, len, "%.*s", (int)n, p);
+}
+
+int gm__sqlite_schema(struct sqlite3 *db, const char *like,
+		      int (*emit)(void *ctx, const struct gm_schema_item *it), void *ctx)
+{
+	static const char indexes_sql[] =
+		"SELECT t.name, il.name, il.\"unique\", il.origin, il.partial,"
+		" (SELECT group_concat(coalesce(c.name, '(expression)'), ',') FROM"
+		"  (SELECT name FROM pragma_index_info(il.name, t.schema) ORDER BY seqno) c),"
+		" (SELECT sql FROM sqlite_master m WHERE m.type = 'index' AND m.name = il.name)"
+		" FROM pragma_table_list t, pragma_index_list(t.name, t.schema) il"
+		" WHERE t.schema = 'main' AND t.type = 'table'"
+		" AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND t.name LIKE ?1 ESCAPE '\\'"
+		" ORDER BY t.name, il.name";
+	static const char virtual_sql[] =
+		"SELECT t.name, m.sql, (SELECT group_concat(c.name, ',') FROM"
+		"  (SELECT name FROM pragma_table_info(t.name, t.schema) ORDER BY cid) c)"
+		" FROM pragma_table_list t JOIN sqlite_master m ON m.name = t.name"
+		" WHERE t.schema = 'main' AND t.type = 'virtual' AND t.name LIKE ?1 ESCAPE '\\'"
+		" ORDER BY t.name";
+	sqlite3_stmt *st = NULL;
+	int rc, error = 0;
+
+	rc = sqlite3_prepare_v2(db, indexes_sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(st, 1, like ? like : "%", -1, SQLITE_STATIC);
+	while (!error && next_row(st, &rc)) {
+		const char *origin = col_text(st, 3);
+		struct gm_schema_item it = {
+			.name = col_text(st, 1),
+			.on = col_text(st, 0),
+			.columns = col_text(st, 5),
+			.definition = col_text(st, 6),
+		};
+
+		if (origin && !strcmp(origin, "pk"))
+			it.kind = "primary key";
+		else if (origin && !strcmp(origin, "u"))
+			it.kind = "unique constraint";
+		else
+			it.kind = sqlite3_column_int(st, 2)   ? "unique index"
+				  : sqlite3_column_int(st, 4) ? "partial index"
+							      : "index";
+		if (!it.name || !it.on)
+			continue;
+		error = emit(ctx, &it);
+	}
+	sqlite3_finalize(st);
+	if (!error && rc != SQLITE_DONE)
+		goto fail;
+	st = NULL;
+	rc = sqlite3_prepare_v2(db, virtual_sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(st, 1, like ? like : "%", -1, SQLITE_STATIC);
+	while (!error && next_row(st, &rc)) {
+		const char *name = col_text(st, 0), *sql = col_text(st, 1);
+		char on[256];
+		struct gm_schema_item it = {
+			.name = name, .columns = col_text(st, 2), .definition = sql};
+
+		if (!name)
+			continue;
+		fts_content(sql, name, on, sizeof(on));
+		it.on = on;
+		it.kind = sql && strstr(sql, "fts") ? "fulltext index" : "virtual table";
+		error = emit(ctx, &it);
+	}
+	sqlite3_finalize(st);
+	if (error || rc == SQLITE_DONE)
+		return error;
+fail:
+	if ((rc & 0xff) == SQLITE_NOMEM)
+		return GM_ENOMEM;
+	return gm_error_set(GM_EIO, "cannot list the indexes of '%s': %s",
+			    sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+}
+
+static int sqlite_describe_schema(struct gm_backend *b,
+				  int (*emit)(void *ctx, const struct gm_schema_item *it),
+				  void *ctx)
+{
+	return gm__sqlite_schema(((struct sq *)b)->db, "gmig\\_%", emit, ctx);
 }
 
 /* ---- writing ---- */
@@ -1373,4 +1477,5 @@ const struct gm_backend_ops gm_backend_sqlite = {
 	.sync = sqlite_sync,
 	.rollback = sqlite_rollback,
 	.digest = sqlite_digest,
+	.describe_schema = sqlite_describe_schema,
 };
