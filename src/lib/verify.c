@@ -871,7 +871,7 @@ static int digest_record(struct gm_digest_out *d, struct digest_scratch *sc,
 	return d->count(d->ctx, sc->tmp.p, sc->tmp.len, r->kind == GM_REL, 1);
 }
 
-static void scratch_free(struct gm_digest_out *d)
+void gm_digest_release(struct gm_digest_out *d)
 {
 	struct digest_scratch *sc = d->scratch;
 
@@ -927,7 +927,7 @@ static int backend_digest(struct side *sd, struct gm_backend *src)
 
 	side_digest_out(sd, &d);
 	error = src->ops->digest(src, &d);
-	scratch_free(&d);
+	gm_digest_release(&d);
 	if (error == 0) {
 		v->rep->nodes[sd->idx] = d.nodes;
 		v->rep->rels[sd->idx] = d.rels;

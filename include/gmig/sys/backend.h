@@ -219,6 +219,8 @@ struct gm_digest_out {
  * GM_EDATA when r cannot be canonicalized, GM_ENOMEM.
  */
 int gm_digest_add(struct gm_digest_out *d, struct gm_record *r);
+/** Frees d->scratch (what gm_digest_add allocated); the core calls it after the slot. */
+void gm_digest_release(struct gm_digest_out *d);
 
 /** One index or constraint a store declares (the describe_schema slot). */
 struct gm_schema_item {
