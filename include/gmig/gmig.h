@@ -230,6 +230,12 @@ struct gm_finding {
 	char *text; /* "relationship 'r7' (line 12): end 'n9' is not a node" */
 };
 
+/** An index or constraint of the store (see gm_schema_item in gmig/sys/backend.h). */
+struct gm_validate_schema {
+	char *kind, *name, *on;
+	char *columns, *definition; /* NULL when the store gave none */
+};
+
 struct gm_validate_report {
 	uint64_t nodes, rels;
 	uint64_t bad_records, duplicate_keys, dangling, mixed_types; /* counts of findings */
@@ -239,6 +245,10 @@ struct gm_validate_report {
 	size_t nfindings;
 	double seconds;
 	uint64_t missing_required, not_unique; /* counts of the gm_validate_ex findings */
+	/* the indexes and constraints the store declares (backends that describe them) */
+	struct gm_validate_schema *schema;
+	size_t nschema;
+	int schema_known; /* 1 when the backend described its schema (nschema may be 0) */
 };
 
 /** Extra checks for gm_validate_ex; rules are "Label.prop" (split at the first '.'). */
@@ -310,6 +320,7 @@ struct gm_verify_opts {
 	   copy lacks them (a store's own timestamps): counted in added[], not as
 	   changed; NULL = none */
 	const char *const *added_ok;
+	int no_digest; /* stream every side, even one whose backend computes digests itself */
 };
 
 struct gm_verify_report {
@@ -328,6 +339,7 @@ struct gm_verify_report {
 	struct gm_diff *diffs; /* the first max_diffs differences */
 	size_t ndiffs;
 	double seconds;
+	int digested[2]; /* 1 when the side's digest pass ran in its backend (not streamed) */
 };
 
 /**

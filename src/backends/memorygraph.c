@@ -114,6 +114,7 @@
 #include "gmig/sys/backend.h"
 #include "mgmap.h"
 #include "pyjson.h"
+#include "sqlitestore.h"
 #include "valtext.h"
 
 /* ---- MemoryGraph 0.12.4's DDL, verbatim (sqlite_master keeps the text) ---- */
@@ -2032,6 +2033,12 @@ static const char *const mg_added[] = {
 	"strength", "confidence", "context", "evidence_count", "success_rate", "last_validated",
 	"validation_count", "counter_evidence_count", "valid_from", "valid_until", "recorded_at",
 	"invalidated_by", NULL};
+/* MemoryGraph's SQLite indexes (its DDL above) and its FTS5 table, as SQLite has them. */
+static int mg_describe_schema(struct gm_backend *b,
+			      int (*emit)(void *ctx, const struct gm_schema_item *it), void *ctx)
+{
+	return gm__sqlite_schema(((struct mg *)b)->db, NULL, emit, ctx);
+}
 
 const struct gm_backend_ops gm_backend_memorygraph = {
 	.version = GM_BACKEND_ABI_VERSION,
@@ -2053,4 +2060,5 @@ const struct gm_backend_ops gm_backend_memorygraph = {
 	.close = mg_close,
 	.probe_path = mg_probe_path,
 	.added_props = mg_added,
+	.describe_schema = mg_describe_schema,
 };

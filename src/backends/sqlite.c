@@ -648,6 +648,226 @@ static int sqlite_count(struct gm_backend *b, uint64_t *nodes, uint64_t *rels)
 	return 0;
 }
 
+/* ---- verify's digests, computed inside SQLite ---- */
+
+/* the state of one gmig_digest() query: its sqlite3_user_data */
+struct digest_run {
+	struct sq *s;
+	struct gm_digest_out *d;
+	struct gm_arena *a;
+	int error;
+};
+
+static void dg_str(sqlite3_value *v, struct gm_str *out)
+{
+	out->p = NULL;
+	out->len = 0;
+	if (sqlite3_value_type(v) == SQLITE_NULL)
+		return;
+	out->p = (const char *)sqlite3_value_text(v);
+	out->len = (size_t)sqlite3_value_bytes(v);
+}
+
+/* Stops the query with dr->error set. */
+static void dg_fail(sqlite3_context *cx, struct digest_run *dr, int error)
+{
+	dr->error = error;
+	sqlite3_result_error(cx, "gmig_digest failed", -1);
+}
+
+/*
+ * gmig_digest(kind, key, labels | type, start_key, end_key, properties): an
+ * aggregate over the rows of gmig_nodes (kind 0) or gmig_relationships (1)
+ * that decodes each row as read_next does and adds it to the digests
+ * (gm_digest_add). Its value is the number of rows.
+ */
+static void dg_step(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	struct digest_run *dr = sqlite3_user_data(cx);
+	struct gm_record rec;
+	struct gm_str labels, props;
+	int error;
+
+	(void)argc;
+	if (dr->error)
+		return;
+	if (gm_interrupted)
+		return dg_fail(cx, dr, gm_error_set(GM_EINTR, "interrupted"));
+	gm_arena_reset(dr->a);
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = sqlite3_value_int(argv[0]) ? GM_REL : GM_NODE;
+	dg_str(argv[1], &rec.key);
+	dg_str(argv[5], &props);
+	if (rec.kind == GM_NODE) {
+		dg_str(argv[2], &labels);
+		if (!rec.key.p)
+			return dg_fail(cx, dr, gm_error_set(GM_EDATA, "a node without a key"));
+		error = decode(dr->s, dr->a, labels.p, labels.len, props.p, props.len, &rec);
+	} else {
+		dg_str(argv[2], &rec.type);
+		dg_str(argv[3], &rec.from);
+		dg_str(argv[4], &rec.to);
+		error = decode(dr->s, dr->a, NULL, 0, props.p, props.len, &rec);
+	}
+	if (error == 0)
+		error = gm_digest_add(dr->d, &rec);
+	if (error < 0)
+		dg_fail(cx, dr, error);
+}
+
+static void dg_final(sqlite3_context *cx)
+{
+	struct digest_run *dr = sqlite3_user_data(cx);
+
+	sqlite3_result_int64(cx, (sqlite3_int64)(dr->d->nodes + dr->d->rels));
+}
+
+/*
+ * The digest slot: two aggregate queries, so the records never leave SQLite
+ * as rows; nodes in id order, then relationships in id order, as read_next.
+ */
+static int sqlite_digest(struct gm_backend *b, struct gm_digest_out *d)
+{
+	static const char *const sql[2] = {
+		"SELECT gmig_digest(0, key, labels, NULL, NULL, properties)"
+		" FROM gmig_nodes",
+		"SELECT gmig_digest(1, key, type, start_key, end_key, properties)"
+		" FROM gmig_relationships"};
+	struct sq *s = (struct sq *)b;
+	struct digest_run dr = {s, d, NULL, 0};
+	int rc, error = 0;
+
+	if (s->writing)
+		return gm_error_set(GM_EUNSUPPORTED,
+				    "digests are computed on a store opened for reading");
+	if ((error = gm_arena_new(&dr.a)) < 0)
+		return error;
+	rc = sqlite3_create_function_v2(s->db, "gmig_digest", 6, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+					&dr, NULL, dg_step, dg_final, NULL);
+	if (rc != SQLITE_OK)
+		error = sq_error(s, rc, "cannot register gmig_digest");
+	for (int i = 0; i < 2 && !error; i++) {
+		sqlite3_stmt *st = NULL;
+
+		rc = sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			rc = SQLITE_OK;
+		sqlite3_finalize(st);
+		if (dr.error)
+			error = dr.error;
+		else if (rc != SQLITE_OK)
+			error = sq_error(s, rc, "cannot compute the digests");
+	}
+	sqlite3_create_function_v2(s->db, "gmig_digest", 6, SQLITE_UTF8, NULL, NULL, NULL, NULL,
+				   NULL);
+	gm_arena_free(dr.a);
+	return error;
+}
+
+/* ---- the schema: indexes and constraints ---- */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* The table an FTS table indexes ("content='nodes'"), or the FTS table itself. */
+static void fts_content(const char *sql, const char *self, char *buf, size_t len)
+{
+	const char *p = sql ? strstr(sql, "content='") : NULL;
+	size_t n;
+
+	snprintf(buf, len, "%s", self);
+	if (!p)
+		return;
+	p += 9;
+	n = strcspn(p, "'");
+	if (n && n < len)
+		snprintf(buf, len, "%.*s", (int)n, p);
+}
+
+int gm__sqlite_schema(struct sqlite3 *db, const char *like,
+		      int (*emit)(void *ctx, const struct gm_schema_item *it), void *ctx)
+{
+	static const char indexes_sql[] =
+		"SELECT t.name, il.name, il.\"unique\", il.origin, il.partial,"
+		" (SELECT group_concat(coalesce(c.name, '(expression)'), ',') FROM"
+		"  (SELECT name FROM pragma_index_info(il.name, t.schema) ORDER BY seqno) c),"
+		" (SELECT sql FROM sqlite_master m WHERE m.type = 'index' AND m.name = il.name)"
+		" FROM pragma_table_list t, pragma_index_list(t.name, t.schema) il"
+		" WHERE t.schema = 'main' AND t.type = 'table'"
+		" AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND t.name LIKE ?1 ESCAPE '\\'"
+		" ORDER BY t.name, il.name";
+	static const char virtual_sql[] =
+		"SELECT t.name, m.sql, (SELECT group_concat(c.name, ',') FROM"
+		"  (SELECT name FROM pragma_table_info(t.name, t.schema) ORDER BY cid) c)"
+		" FROM pragma_table_list t JOIN sqlite_master m ON m.name = t.name"
+		" WHERE t.schema = 'main' AND t.type = 'virtual' AND t.name LIKE ?1 ESCAPE '\\'"
+		" ORDER BY t.name";
+	sqlite3_stmt *st = NULL;
+	int rc, error = 0;
+
+	rc = sqlite3_prepare_v2(db, indexes_sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(st, 1, like ? like : "%", -1, SQLITE_STATIC);
+	while (!error && next_row(st, &rc)) {
+		const char *origin = col_text(st, 3);
+		struct gm_schema_item it = {
+			.name = col_text(st, 1),
+			.on = col_text(st, 0),
+			.columns = col_text(st, 5),
+			.definition = col_text(st, 6),
+		};
+
+		if (origin && !strcmp(origin, "pk"))
+			it.kind = "primary key";
+		else if (origin && !strcmp(origin, "u"))
+			it.kind = "unique constraint";
+		else
+			it.kind = sqlite3_column_int(st, 2)   ? "unique index"
+				  : sqlite3_column_int(st, 4) ? "partial index"
+							      : "index";
+		if (!it.name || !it.on)
+			continue;
+		error = emit(ctx, &it);
+	}
+	sqlite3_finalize(st);
+	if (!error && rc != SQLITE_DONE)
+		goto fail;
+	st = NULL;
+	rc = sqlite3_prepare_v2(db, virtual_sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(st, 1, like ? like : "%", -1, SQLITE_STATIC);
+	while (!error && next_row(st, &rc)) {
+		const char *name = col_text(st, 0), *sql = col_text(st, 1);
+		char on[256];
+		struct gm_schema_item it = {
+			.name = name, .columns = col_text(st, 2), .definition = sql};
+
+		if (!name)
+			continue;
+		fts_content(sql, name, on, sizeof(on));
+		it.on = on;
+		it.kind = sql && strstr(sql, "fts") ? "fulltext index" : "virtual table";
+		error = emit(ctx, &it);
+	}
+	sqlite3_finalize(st);
+	if (error || rc == SQLITE_DONE)
+		return error;
+fail:
+	if ((rc & 0xff) == SQLITE_NOMEM)
+		return GM_ENOMEM;
+	return gm_error_set(GM_EIO, "cannot list the indexes of '%s': %s",
+			    sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+}
+
+static int sqlite_describe_schema(struct gm_backend *b,
+				  int (*emit)(void *ctx, const struct gm_schema_item *it),
+				  void *ctx)
+{
+	return gm__sqlite_schema(((struct sq *)b)->db, "gmig\\_%", emit, ctx);
+}
+
 /* ---- writing ---- */
 
 static int put_labels(struct gm_buf *b, const struct gm_record *r)
@@ -1259,4 +1479,6 @@ const struct gm_backend_ops gm_backend_sqlite = {
 	.probe_path = sqlite_probe_path,
 	.sync = sqlite_sync,
 	.rollback = sqlite_rollback,
+	.digest = sqlite_digest,
+	.describe_schema = sqlite_describe_schema,
 };

@@ -11,6 +11,15 @@ static const char *const kind_names[] = {"",	      "bad_record",  "duplicate_key
 					 "dangling",  "mixed_types", "missing_required",
 					 "not_unique"};
 
+static void put_field(struct gm_buf *b, const char *name, const char *v)
+{
+	gm_buf_printf(b, ",\"%s\":", name);
+	if (v)
+		gm_json_put_string(b, v, strlen(v), 0);
+	else
+		gm_buf_puts(b, "null");
+}
+
 static void report_json(const struct gm_validate_report *r, int problems)
 {
 	struct gm_buf b = GM_BUF_INIT;
@@ -37,7 +46,23 @@ static void report_json(const struct gm_validate_report *r, int problems)
 		gm_json_put_string(&b, r->findings[i].text, strlen(r->findings[i].text), 0);
 		gm_buf_putc(&b, '}');
 	}
-	gm_buf_puts(&b, "]}\n");
+	gm_buf_puts(&b, "],\"schema\":");
+	if (!r->schema_known)
+		gm_buf_puts(&b, "null");
+	for (size_t i = 0; r->schema_known && i < r->nschema; i++) {
+		const struct gm_validate_schema *e = &r->schema[i];
+
+		gm_buf_puts(&b, i ? ",{\"kind\":" : "[{\"kind\":");
+		gm_json_put_string(&b, e->kind, strlen(e->kind), 0);
+		put_field(&b, "name", e->name);
+		put_field(&b, "on", e->on);
+		put_field(&b, "columns", e->columns);
+		put_field(&b, "definition", e->definition);
+		gm_buf_putc(&b, '}');
+	}
+	if (r->schema_known)
+		gm_buf_puts(&b, r->nschema ? "]" : "[]");
+	gm_buf_puts(&b, "}\n");
 	if (b.p)
 		fputs(b.p, stdout);
 	gm_buf_free(&b);
@@ -56,6 +81,14 @@ static void report_text(const struct gm_validate_report *r, int problems)
 			}
 	printf("%llu nodes, %llu relationships in %.3f s\n", (unsigned long long)r->nodes,
 	       (unsigned long long)r->rels, r->seconds);
+	if (r->schema_known)
+		printf("%zu indexes and constraints\n", r->nschema);
+	for (size_t i = 0; r->schema_known && i < r->nschema; i++) {
+		const struct gm_validate_schema *e = &r->schema[i];
+
+		printf("schema: %s '%s' on %s(%s)\n", e->kind, e->name, e->on,
+		       e->columns ? e->columns : "");
+	}
 	for (size_t i = 0; i < r->nfindings; i++)
 		printf("%s: %s\n", kind_names[r->findings[i].kind], r->findings[i].text);
 	if (problems) {

@@ -37,6 +37,9 @@ static void report_json(const struct gm_verify_report *r, uint64_t sample)
 	put_pair(&b, "missing", r->missing);
 	put_pair(&b, "extra", r->extra);
 	put_pair(&b, "changed", r->changed);
+	gm_buf_printf(&b, ",\"digests\":{\"from\":\"%s\",\"to\":\"%s\"}",
+		      r->digested[0] ? "backend" : "streamed",
+		      r->digested[1] ? "backend" : "streamed");
 	gm_buf_printf(&b,
 		      ",\"truncated\":%s,\"differing_buckets\":%llu,\"passes\":%u,"
 		      "\"seconds\":%.3f,\"counts\":[",
@@ -158,7 +161,7 @@ int cmd_verify(int argc, const char **argv)
 {
 	const char *from = NULL, *to = NULL;
 	uint64_t sample = 0, max = 100;
-	int json = 0, rc, error;
+	int json = 0, no_digest = 0, rc, error;
 	struct gm_verify_report rep;
 	struct gm_verify_opts vo;
 	const struct opt opts[] = {
@@ -168,10 +171,12 @@ int cmd_verify(int argc, const char **argv)
 		 "compare only about N records chosen by key hash (quick check)", NULL},
 		{OPT_U64, "max-diffs", 0, &max, "N", "differences listed (100); all are counted",
 		 NULL},
+		{OPT_BOOL, "no-digest", 0, &no_digest, NULL,
+		 "stream every record even from a store that computes digests itself", NULL},
 		{OPT_BOOL, "json", 0, &json, NULL, "print the report as JSON", NULL},
 		{OPT_END, NULL, 0, NULL, NULL, NULL, NULL}};
 	const struct cmd_info info = {
-		"verify", "gmig verify --from URI --to URI [--sample N] [--json]",
+		"verify", "gmig verify --from URI --to URI [--sample N] [--no-digest] [--json]",
 		"Compares two graphs exactly, key by key, in memory that does not grow with their\n"
 		"size: counts per label set and relationship type, then digests of every record,\n"
 		"then the differing records: missing, extra, and changed (naming each property\n"
@@ -188,6 +193,7 @@ int cmd_verify(int argc, const char **argv)
 	}
 	memset(&vo, 0, sizeof(vo));
 	vo.sample = sample;
+	vo.no_digest = no_digest;
 	vo.max_diffs = max ? (size_t)max : (size_t)-1;
 	error = gm_verify(from, to, &vo, &rep);
 	if (error < 0) {

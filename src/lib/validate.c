@@ -348,6 +348,41 @@ static int add_rules(struct validator *v, const char *const *list, size_t n, int
 	return 0;
 }
 
+/* describe_schema's emit: one more entry of rep->schema. */
+static int add_schema(void *ctx, const struct gm_schema_item *it)
+{
+	struct gm_validate_report *rep = ctx;
+	struct gm_validate_schema *e = gm_realloc(rep->schema, (rep->nschema + 1) * sizeof(*e));
+
+	if (!e)
+		return GM_ENOMEM;
+	rep->schema = e;
+	e += rep->nschema++;
+	memset(e, 0, sizeof(*e));
+	if (!(e->kind = gm_strdup(it->kind ? it->kind : "")) ||
+	    !(e->name = gm_strdup(it->name ? it->name : "")) ||
+	    !(e->on = gm_strdup(it->on ? it->on : "")) ||
+	    (it->columns && !(e->columns = gm_strdup(it->columns))) ||
+	    (it->definition && !(e->definition = gm_strdup(it->definition))))
+		return GM_ENOMEM;
+	return 0;
+}
+
+/* The store's indexes and constraints, when its backend can list them. */
+static int describe_schema(struct gm_backend *src, struct gm_validate_report *rep)
+{
+	int error;
+
+	if (!src->ops->describe_schema)
+		return 0;
+	error = src->ops->describe_schema(src, add_schema, rep);
+	if (error == GM_EUNSUPPORTED)
+		return 0;
+	if (error == 0)
+		rep->schema_known = 1;
+	return error;
+}
+
 int gm_validate(const char *uri, size_t max_findings, struct gm_validate_report *rep)
 {
 	struct gm_validate_opts o;
@@ -402,7 +437,8 @@ int gm_validate_ex(const char *uri, const struct gm_validate_opts *o,
 		if ((error = check_record(&v, &r)) < 0)
 			goto done;
 	}
-	error = report_mixed(&v);
+	if ((error = report_mixed(&v)) == 0)
+		error = describe_schema(src, rep);
 done:
 	rep->bad_records = v.count[GM_FIND_BAD_RECORD];
 	rep->duplicate_keys = v.count[GM_FIND_DUPLICATE_KEY];
@@ -427,6 +463,16 @@ done:
 
 void gm_validate_report_free(struct gm_validate_report *rep)
 {
+	for (size_t i = 0; i < rep->nschema; i++) {
+		struct gm_validate_schema *e = &rep->schema[i];
+
+		gm_free(e->kind);
+		gm_free(e->name);
+		gm_free(e->on);
+		gm_free(e->columns);
+		gm_free(e->definition);
+	}
+	gm_free(rep->schema);
 	for (size_t i = 0; i < rep->nrows; i++)
 		gm_free(rep->rows[i].name);
 	for (size_t i = 0; i < rep->nfindings; i++)

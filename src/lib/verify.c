@@ -77,9 +77,12 @@
 #define REFINE_SLOTS (1u << 16)
 #define FILTER_BITS 16
 
-struct digest {
-	uint64_t n;	 /* records */
-	uint64_t lo, hi; /* sum of content hashes, per 64-bit half, modulo 2^64 */
+/* a bucket (struct gm_digest_bucket): records, and the sum of their content hashes per
+   64-bit half, modulo 2^64 */
+
+/* gm_digest_out.scratch */
+struct digest_scratch {
+	struct gm_buf enc, tmp;
 };
 
 struct held {
@@ -111,7 +114,7 @@ struct side {
 	int idx;
 	struct gm_arena *read_arena, *hold;
 	struct gm_buf enc, tmp;
-	struct digest *dig;
+	struct gm_digest_bucket *dig;
 	struct rowtab rows;
 	struct unreadable *bad; /* the first max_diffs unreadable records */
 	size_t nbad;
@@ -129,7 +132,8 @@ struct verifier {
 	uint64_t hold_limit;
 	struct side side[2];
 	enum pass_mode mode;
-	size_t ndig; /* digests of the current pass, per side */
+	size_t ndig;	/* digests of the current pass, per side */
+	unsigned dbits; /* the first pass: ndig = 2^dbits */
 	/* regions: sorted low-`rbits` values of id.low64 (after the first pass) */
 	uint64_t *rv, *rc; /* rc: records (both sides) in each region */
 	size_t rn;
@@ -875,11 +879,109 @@ static int sample_add(struct side *sd, const struct gm_record *r, XXH128_hash_t 
 
 /* ---- streaming ---- */
 
-static void digest_add(struct digest *d, XXH128_hash_t content)
+static void digest_add(struct gm_digest_bucket *d, XXH128_hash_t content)
 {
 	d->n++;
 	d->lo += content.low64;
 	d->hi += content.high64;
+}
+
+static XXH128_hash_t identity(const struct gm_record *r, const struct gm_buf *enc)
+{
+	if (r->key.p)
+		return XXH3_128bits_withSeed(r->key.p, r->key.len, r->kind == GM_NODE ? 1 : 2);
+	return XXH3_128bits_withSeed(enc->p, enc->len, 3);
+}
+
+/* The digest pass for one canonical record: its bucket and its label set / type count. */
+static int digest_record(struct gm_digest_out *d, struct digest_scratch *sc,
+			 const struct gm_record *r)
+{
+	XXH128_hash_t id, content;
+	int error;
+
+	if ((error = encode(&sc->enc, r)) < 0)
+		return error;
+	content = XXH3_128bits(sc->enc.p, sc->enc.len);
+	id = identity(r, &sc->enc);
+	digest_add(&d->buckets[id.low64 & low_mask(d->bits)], content);
+	if (r->kind == GM_NODE)
+		d->nodes++;
+	else
+		d->rels++;
+	if (gm__record_rowname(&sc->tmp, r) < 0)
+		return GM_ENOMEM;
+	return d->count(d->ctx, sc->tmp.p, sc->tmp.len, r->kind == GM_REL, 1);
+}
+
+void gm_digest_release(struct gm_digest_out *d)
+{
+	struct digest_scratch *sc = d->scratch;
+
+	if (sc) {
+		gm_buf_free(&sc->enc);
+		gm_buf_free(&sc->tmp);
+		gm_free(sc);
+	}
+	d->scratch = NULL;
+}
+
+int gm_digest_add(struct gm_digest_out *d, struct gm_record *r)
+{
+	int error;
+
+	if (!d->scratch && !(d->scratch = gm_calloc(1, sizeof(struct digest_scratch))))
+		return GM_ENOMEM;
+	if (r->kind == GM_NODE && !r->key.p)
+		return gm_error_set(GM_EDATA, "node without a key");
+	if (r->kind != GM_NODE && r->kind != GM_REL)
+		return gm_error_set(GM_EDATA, "record of unknown kind");
+	if ((error = gm_record_canonicalize(r)) < 0)
+		return error;
+	return digest_record(d, d->scratch, r);
+}
+
+static int count_row(void *ctx, const char *name, size_t len, int is_rel, uint64_t n)
+{
+	struct side *sd = ctx;
+
+	return rowtab_add(&sd->rows, name, len, is_rel, sd->idx, n);
+}
+
+static void side_digest_out(struct side *sd, struct gm_digest_out *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->bits = sd->v->dbits;
+	d->buckets = sd->dig;
+	d->count = count_row;
+	d->ctx = sd;
+}
+
+/*
+ * The digest pass by the backend's digest slot. 0 when it ran; 1 when this
+ * side must be streamed instead (the slot declined or met an unreadable
+ * record: what it filled is undone); < 0 on failure.
+ */
+static int backend_digest(struct side *sd, struct gm_backend *src)
+{
+	struct verifier *v = sd->v;
+	struct gm_digest_out d;
+	int error;
+
+	side_digest_out(sd, &d);
+	error = src->ops->digest(src, &d);
+	gm_digest_release(&d);
+	if (error == 0) {
+		v->rep->nodes[sd->idx] = d.nodes;
+		v->rep->rels[sd->idx] = d.rels;
+		v->rep->digested[sd->idx] = 1;
+		return 0;
+	}
+	if (error != GM_EUNSUPPORTED && error != GM_EDATA)
+		return error;
+	memset(sd->dig, 0, v->ndig * sizeof(*sd->dig));
+	rowtab_free(&sd->rows);
+	return 1;
 }
 
 static int on_record(struct side *sd, struct gm_record *r)
@@ -889,19 +991,22 @@ static int on_record(struct side *sd, struct gm_record *r)
 	int error;
 	size_t k;
 
+	if (v->mode == P_DIGEST) {
+		struct gm_digest_out d;
+		struct digest_scratch sc = {sd->enc, sd->tmp};
+
+		side_digest_out(sd, &d);
+		error = digest_record(&d, &sc, r);
+		sd->enc = sc.enc;
+		sd->tmp = sc.tmp;
+		return error;
+	}
 	if ((error = encode(&sd->enc, r)) < 0)
 		return error;
 	content = XXH3_128bits(sd->enc.p, sd->enc.len);
-	if (r->key.p)
-		id = XXH3_128bits_withSeed(r->key.p, r->key.len, r->kind == GM_NODE ? 1 : 2);
-	else
-		id = XXH3_128bits_withSeed(sd->enc.p, sd->enc.len, 3);
+	id = identity(r, &sd->enc);
 	switch (v->mode) {
-	case P_DIGEST:
-		if ((error = row_count(sd, r)) < 0)
-			return error;
-		digest_add(&sd->dig[id.low64 & (v->ndig - 1)], content);
-		return 0;
+	case P_DIGEST: return 0;
 	case P_REFINE:
 		if ((k = region_find(v, id.low64)) == (size_t)-1)
 			return 0;
@@ -951,6 +1056,15 @@ static int stream(struct side *sd)
 
 	if ((error = gm_backend_open(&src, uri, &ro)) < 0)
 		return error;
+	if (v->mode == P_DIGEST && !v->o->no_digest && src->ops->digest) {
+		error = backend_digest(sd, src);
+		gm_backend_close(src);
+		src = NULL;
+		if (error <= 0)
+			return error;
+		if ((error = gm_backend_open(&src, uri, &ro)) < 0)
+			return error;
+	}
 	for (;;) {
 		struct gm_record r;
 
@@ -1030,7 +1144,7 @@ static int run_pass(struct verifier *v, enum pass_mode mode)
 
 static int differs(const struct verifier *v, size_t i)
 {
-	const struct digest *a = &v->side[0].dig[i], *b = &v->side[1].dig[i];
+	const struct gm_digest_bucket *a = &v->side[0].dig[i], *b = &v->side[1].dig[i];
 
 	return a->n != b->n || a->lo != b->lo || a->hi != b->hi;
 }
@@ -1041,7 +1155,7 @@ static int new_digests(struct verifier *v, size_t n)
 	v->ndig = n;
 	for (int s = 0; s < 2; s++) {
 		gm_free(v->side[s].dig);
-		if (!(v->side[s].dig = gm_calloc(n, sizeof(struct digest))))
+		if (!(v->side[s].dig = gm_calloc(n, sizeof(struct gm_digest_bucket))))
 			return GM_ENOMEM;
 	}
 	return 0;
@@ -1114,6 +1228,7 @@ static int full_compare(struct verifier *v)
 
 	if (bits > 20)
 		bits = 20;
+	v->dbits = bits;
 	if ((error = new_digests(v, (size_t)1 << bits)) < 0 ||
 	    (error = run_pass(v, P_DIGEST)) < 0 || (error = merge_sides(v)) < 0)
 		return error;

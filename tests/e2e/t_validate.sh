@@ -58,4 +58,34 @@ expect 1 "rules on a sqlite store" validate --store sqlite:rules.db --unique P.e
 contains out.txt '"not_unique":1' "json: not_unique"
 expect 0 "rules that hold" validate --store sqlite:rules.db --require P.email --unique Q.email
 expect 129 "bad rule" validate --store rules.jsonl --require nodot
+# the indexes and constraints of stores with a schema (the DDL the backends create)
+"$GMIG" migrate --from clean.jsonl --to sqlite:clean.db >/dev/null 2>&1 || fail "to sqlite"
+expect 0 "sqlite: store" validate --store sqlite:clean.db
+contains out.txt "indexes and constraints" "schema listed"
+contains out.txt "schema: index 'gmig_nodes_run' on gmig_nodes(run)" "index named with its columns"
+contains out.txt "schema: index 'gmig_relationships_start' on gmig_relationships(start_key)" \
+	"relationship index"
+contains out.txt "schema: unique constraint 'sqlite_autoindex_gmig_nodes_1' on gmig_nodes(key)" \
+	"UNIQUE on the node key"
+expect 0 "sqlite: store as JSON" validate --store sqlite:clean.db --json
+for i in gmig_node_labels_label gmig_nodes_run gmig_relationships_start gmig_relationships_end \
+	gmig_relationships_type gmig_relationships_run gmig_undo_prev; do
+	contains out.txt "\"name\":\"$i\"" "json: index $i"
+done
+contains out.txt '"definition":"CREATE INDEX gmig_relationships_type ON gmig_relationships(type)"' \
+	"json: the index's SQL"
+"$GMIG" generate --profile memorygraph --nodes 20 --edges 30 --to memorygraph:mg.db >/dev/null 2>&1 ||
+	fail "memorygraph store"
+expect 1 "memorygraph: store as JSON" validate --store memorygraph:mg.db --json
+for i in idx_nodes_label idx_nodes_created idx_rel_from idx_rel_to idx_rel_type \
+	idx_relationships_temporal idx_relationships_current idx_relationships_recorded \
+	idx_nodes_memory; do
+	contains out.txt "\"name\":\"$i\"" "json: memorygraph index $i"
+done
+contains out.txt '{"kind":"fulltext index","name":"nodes_fts","on":"nodes","columns":"id,title,content,summary"' \
+	"json: MemoryGraph's FTS5 table"
+contains out.txt '{"kind":"partial index","name":"idx_nodes_memory","on":"nodes","columns":"label"' \
+	"json: a partial index"
+expect 0 "a file has no schema" validate --store clean.jsonl --json
+contains out.txt '"schema":null' "json: schema null for a file"
 done_testing

@@ -48,6 +48,32 @@ if command -v python3 >/dev/null; then
 fi
 expect 0 "equal as JSON" verify --from a.jsonl --to sqlite:a.db --json
 contains out.txt '"equal":true' "json: equal"
+contains out.txt '"digests":{"from":"streamed","to":"backend"}' "json: sqlite: digests computed in SQLite"
+
+# the sqlite: digest slot against streaming: same digests (no differing bucket), same findings
+"$GMIG" migrate --from b.jsonl --to sqlite:b.db >/dev/null 2>&1 || fail "b to sqlite"
+for nd in "" --no-digest; do
+	expect 0 "sqlite = sqlite $nd" verify --from sqlite:a.db --to sqlite:a.db --json $nd
+	contains out.txt '"differing_buckets":0' "no differing bucket $nd"
+	expect 1 "sqlite != sqlite $nd" verify --from sqlite:a.db --to sqlite:b.db --json $nd
+	contains out.txt '"missing":{"nodes":1,"relationships":0}' "missing counted $nd"
+	contains out.txt '"extra":{"nodes":0,"relationships":1}' "extra counted $nd"
+	contains out.txt '{"kind":"changed","entity":"node","key":"n7","fields":[{"property":"added","to":1}]}' \
+		"change detail $nd"
+done
+contains out.txt '"digests":{"from":"streamed","to":"streamed"}' "--no-digest streams"
+expect 1 "sqlite != sqlite, digests" verify --from sqlite:a.db --to sqlite:b.db --json
+contains out.txt '"digests":{"from":"backend","to":"backend"}' "both sides digested in SQLite"
+# every conformance case: the store's digests equal the streamed ones of its JSONL copy
+for c in $(grep -v '^#' "${GMIG_SRC:?}/tests/conformance.tsv" | cut -f1 -d' '); do
+	"$GMIG" generate --case "$c" --on-error skip --to "sqlite:c_$c.db" >/dev/null 2>&1 ||
+		fail "case $c to sqlite"
+	"$GMIG" export --from "sqlite:c_$c.db" --to "c_$c.jsonl" >/dev/null 2>&1 ||
+		fail "case $c to jsonl"
+	expect 0 "case $c: slot = streamed" verify --from "sqlite:c_$c.db" --to "c_$c.jsonl" --json
+	contains out.txt '"differing_buckets":0,' "case $c: no differing bucket"
+	contains out.txt '"digests":{"from":"backend","to":"streamed"}' "case $c: slot used"
+done
 
 # exact value rules: NaN = NaN, -0.0 != 0.0, zone != offset
 printf '%s\n' '{"gmig":1}' '{"type":"node","id":"a","properties":{"f":{"$type":"Float","_value":"NaN"},"z":0.0,"t":{"$type":"ZonedDateTime","_value":"2020-06-01T12:00:00+02:00[Europe/Berlin]"}}}' \

@@ -6,7 +6,14 @@
  * (a) find a difference, (b) report exactly the keys a brute-force in-memory
  * comparator reports, with the default buckets and with 4 buckets and a tiny
  * hold limit (which forces bisection passes and several compare passes), and
- * (c) report no difference between the graph and an unmutated copy.
+ * (c) report no difference between the graph and an unmutated copy. Every
+ * 10th seed also stores both graphs in sqlite: stores and compares them with
+ * the digest slot (sqlite: against JSONL, sqlite: against sqlite:) and with
+ * --no-digest: the same differences must come out.
+ *
+ * The digest slot test: for every conformance case and for random graphs, the
+ * sqlite: store's digest slot gives bit-identical buckets and the same label /
+ * type counts, in the same order, as gm_digest_add over read_next.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -19,6 +26,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "gmig/sys/backend.h"
 
@@ -63,16 +71,41 @@ static void load(struct graph *g, int seed)
 	gm_backend_close(b);
 }
 
+static void remove_store(const char *uri)
+{
+	char p[160];
+	const char *path = strncmp(uri, "sqlite:", 7) ? uri : uri + 7;
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+/* Writes g to path (a new file or store, replacing what was there). */
 static void save(const struct graph *g, const char *path)
 {
 	struct gm_backend *b;
 	struct gm_open_opts wo = {.mode = GM_OPEN_WRITE, .flags = GM_OPEN_F_OVERWRITE};
 
+	remove_store(path);
 	assert_int_equal(gm_backend_open(&b, path, &wo), 0);
 	if (g->n)
 		assert_int_equal(b->ops->write_batch(b, g->r, g->n), 0);
 	assert_int_equal(gm_backend_commit(b), 0);
 	gm_backend_close(b);
+}
+
+/* 1 when g has no two nodes, and no two keyed relationships, with one key. */
+static int keys_unique(const struct graph *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t j = i + 1; g->r[i].key.p && j < g->n; j++)
+			if (g->r[j].kind == g->r[i].kind && g->r[j].key.p &&
+			    gm_str_eq(g->r[i].key, g->r[j].key))
+				return 0;
+	return 1;
 }
 
 /* ---- the reference: brute force over both graphs in memory ---- */
@@ -342,8 +375,8 @@ static const char *mutate(struct graph *g, unsigned *rnd)
 	}
 }
 
-static void run_verify(const char *a, const char *b, unsigned bits, uint64_t hold,
-		       struct gm_verify_report *rep)
+static void run_verify_ex(const char *a, const char *b, unsigned bits, uint64_t hold, int no_digest,
+			  struct gm_verify_report *rep)
 {
 	struct gm_verify_opts o;
 
@@ -351,18 +384,57 @@ static void run_verify(const char *a, const char *b, unsigned bits, uint64_t hol
 	o.max_diffs = 1000;
 	o.bucket_bits = bits;
 	o.hold_limit = hold;
+	o.no_digest = no_digest;
 	assert_int_equal(gm_verify(a, b, &o, rep), 0);
+}
+
+static void run_verify(const char *a, const char *b, unsigned bits, uint64_t hold,
+		       struct gm_verify_report *rep)
+{
+	run_verify_ex(a, b, bits, hold, 0, rep);
+}
+
+/* verify a b must report exactly want; sides: which of them must use the digest slot */
+static void expect_diffs(const char *a, const char *b, int no_digest, const int slot[2],
+			 const struct lines *want, int seed, const char *what)
+{
+	struct gm_verify_report rep;
+	struct lines got;
+
+	for (int cfg = 0; cfg < 2; cfg++) {
+		run_verify_ex(a, b, cfg ? 2 : 0, cfg ? 8 : 0, no_digest, &rep);
+		for (int s = 0; s < 2; s++)
+			if (rep.digested[s] != (!no_digest && slot[s]))
+				fail_msg("seed %d (%s, %s vs %s): side %d digested %d", seed, what,
+					 a, b, s, rep.digested[s]);
+		from_report(&rep, &got);
+		if (got.n != want->n)
+			fail_msg("seed %d (%s, %s vs %s, cfg %d, no_digest %d): %zu differences, "
+				 "reference %zu",
+				 seed, what, a, b, cfg, no_digest, got.n, want->n);
+		for (size_t k = 0; k < got.n; k++)
+			if (strcmp(got.l[k], want->l[k]))
+				fail_msg("seed %d (%s, cfg %d): '%s', reference '%s'", seed, what,
+					 cfg, got.l[k], want->l[k]);
+		if (!want->n && (!rep.equal || rep.differing_buckets))
+			fail_msg("seed %d: equal graphs, %llu differing buckets", seed,
+				 (unsigned long long)rep.differing_buckets);
+		gm_verify_report_free(&rep);
+	}
 }
 
 static void test_mutations(void **state)
 {
 	static struct graph ga, gb;
-	char pa[128], pb[128];
+	char pa[128], pb[128], sa[128], sb[128];
 	int seeds = getenv("GMIG_VERIFY_SEEDS") ? atoi(getenv("GMIG_VERIFY_SEEDS")) : 1000;
+	int sq_runs = 0, sq_both = 0;
 
 	(void)state;
 	snprintf(pa, sizeof(pa), "%s/a.jsonl", dir);
 	snprintf(pb, sizeof(pb), "%s/b.jsonl", dir);
+	snprintf(sa, sizeof(sa), "sqlite:%s/a.db", dir);
+	snprintf(sb, sizeof(sb), "sqlite:%s/b.db", dir);
 	for (int seed = 1; seed <= seeds; seed++) {
 		struct gm_verify_report rep;
 		struct lines want, got;
@@ -404,7 +476,201 @@ static void test_mutations(void **state)
 				assert_true(rep.passes >= 2);
 			gm_verify_report_free(&rep);
 		}
+		if (seed % 10)
+			continue;
+		/* the same through sqlite: stores, with and without the digest slot */
+		save(&ga, sa);
+		sq_runs++;
+		for (int nd = 0; nd < 2; nd++) {
+			static const int slot_a[2] = {1, 0}, slot_ab[2] = {1, 1};
+
+			expect_diffs(sa, pb, nd, slot_a, &want, seed, what);
+			if (!keys_unique(&gb))
+				continue;
+			if (!nd) {
+				save(&gb, sb);
+				sq_both++;
+			}
+			expect_diffs(sa, sb, nd, slot_ab, &want, seed, what);
+		}
 	}
+	if (seeds >= 80)
+		assert_true(sq_runs > 0 && sq_both > 0);
+}
+
+/* ---- the digest slot against streaming ---- */
+
+/* the label / type counts in the order they come: a hash of the sequence and a total */
+struct count_seq {
+	uint64_t h, n;
+};
+
+static int count_seq_add(void *ctx, const char *name, size_t len, int is_rel, uint64_t n)
+{
+	struct count_seq *c = ctx;
+
+	for (size_t i = 0; i < len; i++)
+		c->h = (c->h ^ (unsigned char)name[i]) * 1099511628211ULL;
+	c->h = (c->h ^ (uint64_t)is_rel ^ (n << 8)) * 1099511628211ULL;
+	c->n += n;
+	return 0;
+}
+
+/* Digests of uri by the slot (slot 1) or by gm_digest_add over read_next (slot 0). */
+static void digests_of(const char *uri, unsigned bits, int slot, struct gm_digest_bucket *bk,
+		       struct count_seq *c, uint64_t *nodes, uint64_t *rels)
+{
+	struct gm_backend *b;
+	struct gm_open_opts ro = {.mode = GM_OPEN_READ};
+	struct gm_digest_out d;
+	struct gm_arena *a;
+
+	memset(bk, 0, ((size_t)1 << bits) * sizeof(*bk));
+	memset(c, 0, sizeof(*c));
+	memset(&d, 0, sizeof(d));
+	d.bits = bits;
+	d.buckets = bk;
+	d.count = count_seq_add;
+	d.ctx = c;
+	assert_int_equal(gm_backend_open(&b, uri, &ro), 0);
+	if (slot) {
+		assert_non_null(b->ops->digest);
+		assert_int_equal(b->ops->digest(b, &d), 0);
+	} else {
+		assert_int_equal(gm_arena_new(&a), 0);
+		for (;;) {
+			struct gm_record r;
+			int error;
+
+			memset(&r, 0, sizeof(r));
+			gm_arena_reset(a);
+			error = b->ops->read_next(b, &r, a);
+			if (error == GM_ITEROVER)
+				break;
+			assert_int_equal(error, 0);
+			assert_int_equal(gm_digest_add(&d, &r), 0);
+		}
+		gm_arena_free(a);
+	}
+	gm_digest_release(&d);
+	gm_backend_close(b);
+	*nodes = d.nodes;
+	*rels = d.rels;
+}
+
+/* The slot's digests of the store at uri equal the streamed ones, at 2^16 and 2^3 buckets. */
+static void check_slot(const char *uri, const char *what)
+{
+	static struct gm_digest_bucket x[1u << 16], y[1u << 16];
+	static const unsigned bits[2] = {16, 3};
+
+	for (int k = 0; k < 2; k++) {
+		struct count_seq cx, cy;
+		uint64_t nx, rx, ny, ry, sum = 0;
+
+		digests_of(uri, bits[k], 1, x, &cx, &nx, &rx);
+		digests_of(uri, bits[k], 0, y, &cy, &ny, &ry);
+		if (memcmp(x, y, ((size_t)1 << bits[k]) * sizeof(x[0])))
+			fail_msg("%s: the slot's digests differ from the streamed ones (%u bits)",
+				 what, bits[k]);
+		assert_int_equal(nx, ny);
+		assert_int_equal(rx, ry);
+		assert_int_equal(cx.n, nx + rx);
+		assert_true(cx.h == cy.h);
+		for (size_t i = 0; i < ((size_t)1 << bits[k]); i++)
+			sum += x[i].n;
+		assert_int_equal(sum, nx + rx);
+	}
+}
+
+static void test_digest_slot(void **state)
+{
+	static struct graph g;
+	const char *data = getenv("GMIG_TEST_DATA");
+	char path[512], line[512], uri[160], sq[160], js[160];
+	FILE *f;
+	int ncases = 0;
+	struct gm_copy_opts co;
+	struct gm_copy_stats st;
+
+	(void)state;
+	snprintf(sq, sizeof(sq), "sqlite:%s/slot.db", dir);
+	snprintf(js, sizeof(js), "%s/slot.jsonl", dir);
+	/* every conformance case (the first column of tests/conformance.tsv) */
+	assert_non_null(data);
+	snprintf(path, sizeof(path), "%s/../conformance.tsv", data);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f)) {
+		struct gm_verify_report rep;
+		size_t n = strcspn(line, " \t\n");
+
+		if (line[0] == '#' || !n)
+			continue;
+		line[n] = '\0';
+		snprintf(uri, sizeof(uri), "generate:?case=%.100s", line);
+		/* dupkey: the store keeps the first of two nodes with one key */
+		remove_store(sq);
+		remove_store(js);
+		memset(&co, 0, sizeof(co));
+		co.on_error = GM_ON_ERROR_SKIP;
+		co.force = 1;
+		assert_int_equal(gm_copy(uri, sq, &co, &st), 0);
+		gm_copy_stats_free(&st);
+		check_slot(sq, line);
+		/* verify with the slot against a streamed JSONL copy of the store */
+		assert_int_equal(gm_copy(sq, js, &co, &st), 0);
+		gm_copy_stats_free(&st);
+		run_verify(sq, js, 0, 0, &rep);
+		if (!rep.equal || rep.differing_buckets || !rep.digested[0] || rep.digested[1])
+			fail_msg("case %s: equal %d, %llu differing buckets, digested %d/%d", line,
+				 rep.equal, (unsigned long long)rep.differing_buckets,
+				 rep.digested[0], rep.digested[1]);
+		gm_verify_report_free(&rep);
+		ncases++;
+	}
+	fclose(f);
+	assert_true(ncases >= 8);
+	/* random graphs (every value type; every 7th relationship without a key) */
+	for (int seed = 1; seed <= 20; seed++) {
+		gm_arena_reset(arena);
+		load(&g, seed * 37);
+		save(&g, sq);
+		snprintf(uri, sizeof(uri), "seed %d", seed);
+		check_slot(sq, uri);
+	}
+}
+
+/* A row the slot cannot decode: that side is streamed, and the row reported unreadable. */
+static void test_digest_fallback(void **state)
+{
+	static struct graph g;
+	char sq[160], js[160];
+	struct gm_verify_report rep;
+	sqlite3 *db;
+
+	(void)state;
+	snprintf(sq, sizeof(sq), "sqlite:%s/bad.db", dir);
+	snprintf(js, sizeof(js), "%s/bad.jsonl", dir);
+	gm_arena_reset(arena);
+	load(&g, 5);
+	save(&g, sq);
+	save(&g, js);
+	run_verify(sq, js, 0, 0, &rep);
+	assert_true(rep.equal);
+	assert_int_equal(rep.digested[0], 1);
+	gm_verify_report_free(&rep);
+	assert_int_equal(sqlite3_open(sq + 7, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE gmig_nodes SET properties = '{bad' WHERE id = 2",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	run_verify(sq, js, 0, 0, &rep);
+	assert_false(rep.equal);
+	assert_int_equal(rep.digested[0], 0);
+	assert_int_equal(rep.unreadable[0], 1);
+	assert_int_equal(rep.extra[0], 1); /* the JSONL copy's node 2 has no equal */
+	assert_int_equal(rep.nodes[0], rep.nodes[1]);
+	gm_verify_report_free(&rep);
 }
 
 /* Writes a gmig JSONL file: header, the lines, and the end line with their counts. */
@@ -586,9 +852,13 @@ static void test_unreadable(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/gmig-verify-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
+	/* tmpfs when there is one: the sqlite: stores sync at every commit */
+	snprintf(dir, sizeof(dir), "/dev/shm/gmig-verify-XXXXXX");
+	if (!mkdtemp(dir)) {
+		snprintf(dir, sizeof(dir), "/tmp/gmig-verify-XXXXXX");
+		if (!mkdtemp(dir))
+			return -1;
+	}
 	return gm_arena_new(&arena);
 }
 
@@ -607,6 +877,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_rules), cmocka_unit_test(test_report_fields),
 		cmocka_unit_test(test_sample),	    cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_digest_slot), cmocka_unit_test(test_digest_fallback),
 		cmocka_unit_test(test_mutations),
 	};
 

@@ -66,6 +66,8 @@ struct gm_open_opts {
 #define GM_OPEN_F_RESUME (1u << 1)    /* continue a file sink's temporary (see resume_size) */
 
 struct gm_backend_ops;
+struct gm_digest_out;
+struct gm_schema_item;
 
 /** Common head of every backend object; a backend embeds it as its first member. */
 struct gm_backend {
@@ -167,11 +169,73 @@ struct gm_backend_ops {
 	int (*rollback)(const char *location, int64_t run, uint64_t *nodes, uint64_t *rels);
 
 	/**
+	 * Optional (sources). Computes, next to the data, what gmig verify's digest
+	 * pass computes by streaming every record (struct gm_digest_out): the
+	 * per-bucket digests and the counts per label set and type, bit-identical
+	 * to feeding every record read_next would give to gm_digest_add. Called on a
+	 * freshly opened backend instead of read_next. GM_EUNSUPPORTED (this store
+	 * cannot) or GM_EDATA (a record that cannot be read) make the core stream
+	 * this side instead, so unreadable records are reported as usual.
+	 */
+	int (*digest)(struct gm_backend *b, struct gm_digest_out *d);
+
+	/**
+	 * Optional (stores with a schema). Calls emit once per index or constraint
+	 * the store declares (struct gm_schema_item; its strings are valid during
+	 * the call), for gmig validate's report. Returns 0, or emit's or the store's
+	 * negative code.
+	 */
+	int (*describe_schema)(struct gm_backend *b,
+			       int (*emit)(void *ctx, const struct gm_schema_item *it), void *ctx);
+
+	/**
 	 * Optional, NULL-terminated. Properties the store fills in itself when a
 	 * record comes without them (memorygraph:'s row timestamps), so that
 	 * migrate's verify accepts them on records whose source lacks them.
 	 */
 	const char *const *added_props;
+};
+
+/* ---- verify's digests (the digest slot) ---- */
+
+/** One bucket of verify's digest pass. */
+struct gm_digest_bucket {
+	uint64_t n;	 /* records */
+	uint64_t lo, hi; /* sums of their XXH3-128 content hashes, per 64-bit half, mod 2^64 */
+};
+
+/**
+ * What verify's digest pass computes for one side (the canonical record
+ * encoding and the hashes are specified in src/lib/verify.c). The core sets
+ * bits, buckets (zeroed), count and ctx; the digest slot fills the rest.
+ */
+struct gm_digest_out {
+	unsigned bits;			  /* 2^bits buckets, by the low bits of the identity hash */
+	struct gm_digest_bucket *buckets; /* 2^bits of them */
+	/* n more records of the label set or type name (gm_digest_add's text: ":A:B",
+	   "(no labels)", "[:T]"), in the order the records come */
+	int (*count)(void *ctx, const char *name, size_t len, int is_rel, uint64_t n);
+	void *ctx;
+	uint64_t nodes, rels; /* records digested */
+	void *scratch;	      /* gm_digest_add's buffers; the core frees them */
+};
+
+/**
+ * Adds one record to d exactly as verify's streaming pass does: canonicalizes
+ * r (in place), encodes and hashes it, adds it to its bucket, counts it.
+ * GM_EDATA when r cannot be canonicalized, GM_ENOMEM.
+ */
+int gm_digest_add(struct gm_digest_out *d, struct gm_record *r);
+/** Frees d->scratch (what gm_digest_add allocated); the core calls it after the slot. */
+void gm_digest_release(struct gm_digest_out *d);
+
+/** One index or constraint a store declares (the describe_schema slot). */
+struct gm_schema_item {
+	const char *kind;	/* "index", "unique index", "primary key", "fulltext index", ... */
+	const char *name;	/* the store's name for it */
+	const char *on;		/* the table, label or relationship type it covers */
+	const char *columns;	/* the columns or properties, comma-separated; NULL when none */
+	const char *definition; /* the store's own text of it (SQL, ...), or NULL */
 };
 
 /* ---- registry ---- */
