@@ -109,7 +109,9 @@ echo "FalkorDB module version $ver at $addr;" \
 	"falkordb-bulk-loader $LOADER_VERSION vs gmig: $N nodes, $E relationships (the same CSV)"
 D=$(cd "$W" && csv "$N")
 for g in peer gm; do redis GRAPH.DELETE $g >/dev/null 2>&1 || true; done
-timed loader "$V/bin/falkordb-bulk-insert" peer -u "redis://$addr" --enforce-schema \
+# (redis-py 8 times socket reads out after 5 s by default, shorter than one of the loader's
+# GRAPH.BULK calls at full scale: the URL lifts that)
+timed loader "$V/bin/falkordb-bulk-insert" peer -u "redis://$addr?socket_timeout=3600" --enforce-schema \
 	-n "$D/Person.csv" -r "$D/KNOWS.csv"
 tp=$secs
 cp_=$(counts peer)

@@ -66,6 +66,7 @@
 #define DEFAULT_MAP_MEMORY ((size_t)256 << 20)
 #define DEFAULT_BULK_SIZE ((size_t)32 << 20)
 #define MAX_HEADER_PROPS 65000
+#define MAX_TOKENS 4096	       /* per call */
 #define LOCAL UINT32_MAX       /* an endpoint written in this batch */
 #define REPLAY_BYTES (1 << 20) /* Cypher text per deferred query */
 
@@ -74,10 +75,21 @@ enum { BI_NULL = 0, BI_BOOL = 1, BI_DOUBLE = 2, BI_STRING = 3, BI_LONG = 4, BI_A
 /* deferred entries: kind byte, u32 type length, u32 text length, type, text */
 enum { D_PROPS = 'P', D_LABELS = 'L', D_EDGE = 'E' };
 
+/* The node tokens of a call, one after the other (their order numbers the nodes). */
 struct tokens {
 	struct gm_buf data;
 	size_t *off; /* start of each token in data */
 	size_t n, cap;
+	struct gm_buf shape; /* the last token's shape */
+};
+
+/* An edge token: one per shape and call (edges carry their endpoints' ids). */
+struct etok {
+	uint64_t hash;
+	struct gm_buf shape, data;
+	size_t hdr;    /* header bytes */
+	size_t reclen; /* bytes of every record, SIZE_MAX when they differ, 0 before the first */
+	uint64_t n;    /* records */
 };
 
 struct gm__fdb_bulk {
@@ -87,7 +99,9 @@ struct gm__fdb_bulk {
 	uint64_t next_id;      /* nodes sent */
 	uint64_t rels;	       /* relationships sent or deferred */
 	/* the call being built */
-	struct tokens nt, et;
+	struct tokens nt;
+	struct etok *et;
+	size_t net, cap_et, et_bytes;
 	uint64_t call_nodes, call_rels;
 	char call_first[240];
 	/* the call sent, whose reply is not read yet */
@@ -294,16 +308,12 @@ static int token_begin(struct tokens *t)
 	return 0;
 }
 
-/* A token header for r's shape; *nprops is its property count. */
-static int put_header(struct gm__fdb_bulk *b, struct tokens *t, const struct gm_record *r)
+/* A token header for r's shape. */
+static int put_header(struct gm__fdb_bulk *b, struct gm_buf *d, const struct gm_record *r)
 {
-	struct gm_buf *d = &t->data;
 	uint32_t n = 1;
 	size_t at;
-	int error;
 
-	if ((error = token_begin(t)) < 0)
-		return error;
 	if (r->kind == GM_NODE) {
 		gm_buf_puts(d, b->conf.label);
 		for (size_t l = 0; l < r->nlabels; l++)
@@ -422,10 +432,108 @@ static int read_reply(struct gm__fdb_bulk *b)
 	return error;
 }
 
+/*
+ * Edges sorted by (source, destination) cost the server about half the time
+ * of edges in random order (its matrices are filled in order), so each edge
+ * token is sorted before it is sent: in place when its records have one
+ * length, else through an index of (source, destination, offset, length).
+ */
+struct erec {
+	uint64_t s, e;
+	size_t off, len;
+};
+
+static int cmp_edge(const void *x, const void *y)
+{
+	uint64_t a[2], c[2];
+
+	memcpy(a, x, 16);
+	memcpy(c, y, 16);
+	if (a[0] != c[0])
+		return a[0] < c[0] ? -1 : 1;
+	return a[1] < c[1] ? -1 : a[1] > c[1];
+}
+
+/* Bytes of the value at p. */
+static size_t value_len(const unsigned char *p)
+{
+	int64_t n;
+	size_t len = 1;
+
+	switch (p[0]) {
+	case BI_BOOL: return 2;
+	case BI_DOUBLE:
+	case BI_LONG: return 9;
+	case BI_STRING: return 2 + strlen((const char *)p + 1);
+	case BI_ARRAY:
+		memcpy(&n, p + 1, 8);
+		len = 9;
+		for (int64_t i = 0; i < n; i++)
+			len += value_len(p + len);
+		return len;
+	default: return 1;
+	}
+}
+
+static int sort_edges(struct etok *t)
+{
+	unsigned char *base = (unsigned char *)t->data.p + t->hdr;
+	struct erec *idx;
+	struct gm_buf out = GM_BUF_INIT;
+	uint32_t nprops;
+	size_t at = 0;
+	const char *name;
+
+	if (t->n < 2)
+		return 0;
+	if (t->reclen != SIZE_MAX) {
+		qsort(base, (size_t)t->n, t->reclen, cmp_edge);
+		return 0;
+	}
+	if (!(idx = gm_malloc((size_t)t->n * sizeof(*idx))))
+		return GM_ENOMEM;
+	name = t->data.p + strlen(t->data.p) + 1;
+	memcpy(&nprops, name, 4);
+	for (uint64_t i = 0; i < t->n; i++) {
+		size_t len = 16;
+
+		for (uint32_t k = 0; k < nprops; k++)
+			len += value_len(base + at + len);
+		memcpy(&idx[i].s, base + at, 8);
+		memcpy(&idx[i].e, base + at + 8, 8);
+		idx[i].off = at;
+		idx[i].len = len;
+		at += len;
+	}
+	qsort(idx, (size_t)t->n, sizeof(*idx), cmp_edge);
+	gm_buf_grow(&out, t->data.len);
+	gm_buf_put(&out, t->data.p, t->hdr);
+	for (uint64_t i = 0; i < t->n; i++)
+		gm_buf_put(&out, base + idx[i].off, idx[i].len);
+	gm_free(idx);
+	if (out.oom) {
+		gm_buf_free(&out);
+		return GM_ENOMEM;
+	}
+	gm_buf_free(&t->data);
+	t->data = out;
+	return 0;
+}
+
+static void free_etoks(struct gm__fdb_bulk *b)
+{
+	for (size_t i = 0; i < b->net; i++) {
+		gm_buf_free(&b->et[i].shape);
+		gm_buf_free(&b->et[i].data);
+	}
+	b->net = 0;
+	b->et_bytes = 0;
+}
+
 /* Sends the pending call (after reading the reply of the one before). */
 static int send_call(struct gm__fdb_bulk *b)
 {
-	size_t argc = 0, nt = b->nt.n, et = b->et.n, total = 7 + nt + et;
+	size_t argc = 0, nt = b->nt.n, et = b->net, total = 7 + nt + et;
 	const char **argv;
 	size_t *lens;
 	char num[4][24];
@@ -435,6 +543,9 @@ static int send_call(struct gm__fdb_bulk *b)
 		return error;
 	if (!nt && !et)
 		return 0;
+	for (size_t i = 0; i < et; i++)
+		if ((error = sort_edges(&b->et[i])) < 0)
+			return error;
 	argv = gm_malloc(total * sizeof(*argv));
 	lens = gm_malloc(total * sizeof(*lens));
 	if (!argv || !lens) {
@@ -454,15 +565,15 @@ static int send_call(struct gm__fdb_bulk *b)
 		argv[argc++] = num[i];
 	for (size_t i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	for (int k = 0; k < 2; k++) {
-		const struct tokens *t = k ? &b->et : &b->nt;
+	for (size_t i = 0; i < nt; i++) {
+		size_t end = i + 1 < nt ? b->nt.off[i + 1] : b->nt.data.len;
 
-		for (size_t i = 0; i < t->n; i++) {
-			size_t end = i + 1 < t->n ? t->off[i + 1] : t->data.len;
-
-			argv[argc] = t->data.p + t->off[i];
-			lens[argc++] = end - t->off[i];
-		}
+		argv[argc] = b->nt.data.p + b->nt.off[i];
+		lens[argc++] = end - b->nt.off[i];
+	}
+	for (size_t i = 0; i < et; i++) {
+		argv[argc] = b->et[i].data.p;
+		lens[argc++] = b->et[i].data.len;
 	}
 	error = redisAppendCommandArgv(b->conf.c, (int)argc, argv, lens) == REDIS_OK ? 0 : -1;
 	gm_free(argv);
@@ -481,8 +592,9 @@ static int send_call(struct gm__fdb_bulk *b)
 	b->call_first[0] = '\0';
 	b->call_nodes = b->call_rels = 0;
 	gm_buf_clear(&b->nt.data);
-	gm_buf_clear(&b->et.data);
-	b->nt.n = b->et.n = 0;
+	gm_buf_clear(&b->nt.shape);
+	b->nt.n = 0;
+	free_etoks(b);
 	return 0;
 }
 
@@ -813,12 +925,9 @@ static int sort_shapes(struct gm__fdb_bulk *b, const struct gm_record *recs, siz
 	return 0;
 }
 
-static int same_shape(const struct gm__fdb_bulk *b, const struct gm_record *x,
-		      const struct gm_record *y, struct gm_buf *tx, struct gm_buf *ty)
+static int same_buf(const struct gm_buf *x, const struct gm_buf *y)
 {
-	shape_text(b, x, tx);
-	shape_text(b, y, ty);
-	return tx->len == ty->len && !memcmp(tx->p, ty->p, tx->len);
+	return x->len == y->len && (!x->len || !memcmp(x->p, y->p, x->len));
 }
 
 static void note_first(struct gm__fdb_bulk *b, const struct gm_record *r)
@@ -829,8 +938,6 @@ static void note_first(struct gm__fdb_bulk *b, const struct gm_record *r)
 
 static int write_nodes(struct gm__fdb_bulk *b, const struct gm_record *recs, size_t n)
 {
-	struct gm_buf tx = GM_BUF_INIT, ty = GM_BUF_INIT;
-	const struct gm_record *head = NULL;
 	size_t m;
 	int error;
 
@@ -840,11 +947,14 @@ static int write_nodes(struct gm__fdb_bulk *b, const struct gm_record *recs, siz
 		const struct gm_record *r = &recs[b->items[j].i];
 		struct gm_keyhash h = gm_keyset_hash(r->key.p, r->key.len, 0);
 
-		if (!head || b->items[j].shape != b->items[j - 1].shape ||
-		    !same_shape(b, head, r, &tx, &ty)) {
-			if ((error = put_header(b, &b->nt, r)) < 0)
+		/* a new token unless it continues the last one */
+		shape_text(b, r, &b->t);
+		if (!b->nt.n || !same_buf(&b->t, &b->nt.shape)) {
+			if ((error = token_begin(&b->nt)) < 0 ||
+			    (error = put_header(b, &b->nt.data, r)) < 0)
 				break;
-			head = r;
+			gm_buf_clear(&b->nt.shape);
+			gm_buf_put(&b->nt.shape, b->t.p, b->t.len);
 		}
 		note_first(b, r);
 		put_values(&b->nt.data, r);
@@ -858,9 +968,7 @@ static int write_nodes(struct gm__fdb_bulk *b, const struct gm_record *recs, siz
 		b->next_id++;
 		b->call_nodes++;
 	}
-	gm_buf_free(&tx);
-	gm_buf_free(&ty);
-	return error;
+	return error || !b->nt.shape.oom ? error : GM_ENOMEM;
 }
 
 static int endpoint(struct gm__fdb_bulk *b, const struct gm_record *r, size_t i, int e,
@@ -889,10 +997,49 @@ static int note_type(struct gm__fdb_bulk *b, struct gm_str type)
 	return b->typenames.oom ? GM_ENOMEM : 0;
 }
 
+/* The call's edge token for r's shape (made with its header when new). */
+static int edge_token(struct gm__fdb_bulk *b, const struct gm_record *r, uint64_t hash,
+		      struct etok *last, struct etok **out)
+{
+	struct etok *t;
+	int error;
+
+	shape_text(b, r, &b->t);
+	if (b->t.oom)
+		return GM_ENOMEM;
+	if (last && last->hash == hash && same_buf(&last->shape, &b->t)) {
+		*out = last;
+		return 0;
+	}
+	for (size_t i = b->net; i-- > 0;)
+		if (b->et[i].hash == hash && same_buf(&b->et[i].shape, &b->t)) {
+			*out = &b->et[i];
+			return 0;
+		}
+	if (b->net == b->cap_et) {
+		size_t nc = b->cap_et ? b->cap_et * 2 : 16;
+		struct etok *ne = gm_realloc(b->et, nc * sizeof(*ne));
+
+		if (!ne)
+			return GM_ENOMEM;
+		b->et = ne;
+		b->cap_et = nc;
+	}
+	t = &b->et[b->net++];
+	memset(t, 0, sizeof(*t));
+	t->hash = hash;
+	gm_buf_put(&t->shape, b->t.p, b->t.len);
+	if ((error = put_header(b, &t->data, r)) < 0 || t->shape.oom)
+		return error < 0 ? error : GM_ENOMEM;
+	t->hdr = t->data.len;
+	b->et_bytes += t->data.len;
+	*out = t;
+	return 0;
+}
+
 static int write_rels(struct gm__fdb_bulk *b, const struct gm_record *recs, size_t n)
 {
-	struct gm_buf tx = GM_BUF_INIT, ty = GM_BUF_INIT;
-	const struct gm_record *head = NULL;
+	struct etok *tok = NULL;
 	size_t m;
 	int error;
 	uint32_t s, e;
@@ -919,26 +1066,29 @@ static int write_rels(struct gm__fdb_bulk *b, const struct gm_record *recs, size
 	if ((error = sort_shapes(b, recs, n, GM_REL, &m)) < 0)
 		return error;
 	for (size_t j = 0; j < m && !error; j++) {
-		size_t i = b->items[j].i;
+		size_t i = b->items[j].i, at;
 		const struct gm_record *r = &recs[i];
 		uint64_t s64, e64;
 
 		if ((error = endpoint(b, r, i, 0, &s)) < 0 ||
 		    (error = endpoint(b, r, i, 1, &e)) < 0)
 			break;
-		if (!head || b->items[j].shape != b->items[j - 1].shape ||
-		    !same_shape(b, head, r, &tx, &ty)) {
-			if ((error = put_header(b, &b->et, r)) < 0)
-				break;
-			head = r;
-		}
+		if ((error = edge_token(b, r, b->items[j].shape, tok, &tok)) < 0)
+			break;
 		note_first(b, r);
 		s64 = s;
 		e64 = e;
-		put_raw64(&b->et.data, &s64);
-		put_raw64(&b->et.data, &e64);
-		put_values(&b->et.data, r);
-		if (b->et.data.oom) {
+		at = tok->data.len;
+		put_raw64(&tok->data, &s64);
+		put_raw64(&tok->data, &e64);
+		put_values(&tok->data, r);
+		b->et_bytes += tok->data.len - at;
+		if (!tok->reclen)
+			tok->reclen = tok->data.len - at;
+		else if (tok->reclen != tok->data.len - at)
+			tok->reclen = SIZE_MAX;
+		tok->n++;
+		if (tok->data.oom) {
 			error = GM_ENOMEM;
 			break;
 		}
@@ -950,8 +1100,6 @@ static int write_rels(struct gm__fdb_bulk *b, const struct gm_record *recs, size
 		b->rels++;
 		b->call_rels++;
 	}
-	gm_buf_free(&tx);
-	gm_buf_free(&ty);
 	return error;
 }
 
@@ -966,7 +1114,7 @@ int gm__fdb_bulk_write(struct gm__fdb_bulk *b, const struct gm_record *recs, siz
 		return error;
 	for (size_t i = 0; i < n; i++)
 		++*(recs[i].kind == GM_NODE ? nodes : rels);
-	if (b->nt.data.len + b->et.data.len >= b->bulk_size)
+	if (b->nt.data.len + b->et_bytes >= b->bulk_size || b->nt.n + b->net >= MAX_TOKENS)
 		return send_call(b);
 	return 0;
 }
@@ -1134,9 +1282,10 @@ void gm__fdb_bulk_close(struct gm__fdb_bulk *b)
 	gm_keyset_free(b->types);
 	gm_buf_free(&b->typenames);
 	gm_buf_free(&b->nt.data);
-	gm_buf_free(&b->et.data);
+	gm_buf_free(&b->nt.shape);
 	gm_free(b->nt.off);
-	gm_free(b->et.off);
+	free_etoks(b);
+	gm_free(b->et);
 	gm_buf_free(&b->t);
 	gm_buf_free(&b->q);
 	gm_free(b->items);
