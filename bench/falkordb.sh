@@ -14,7 +14,7 @@
 #   also creates its key index and checks the counts, the loader makes no index);
 #   prints both times, the ratio (issue target: >= 3x), gmig's peak RSS, and checks that
 #   both graphs have the same node and relationship counts;
-# then, at a tenth of the scale (at least 10 000 nodes), gmig's UNWIND + MERGE path
+# then, at a hundredth of the scale (at least 10 000 nodes), gmig's UNWIND + MERGE path
 # (?write=unwind) against its bulk path, in records per second.
 # Times are wall-clock seconds of one run each.
 # Usage: bench/falkordb.sh [--scale S] [build-dir]   (build with CMAKE_BUILD_TYPE=Release or
@@ -36,7 +36,7 @@ G=$B/gmig
 LOADER_VERSION=1.2.0
 N=$(awk "BEGIN{printf \"%d\", 1000000*$SCALE}")
 E=$((N * 5))
-UN=$((N / 10))
+UN=$((N / 100))
 [ "$UN" -ge 10000 ] || UN=10000
 W=${BENCH_DIR:-$SRC/bench/out}
 mkdir -p "$W"

@@ -22,6 +22,9 @@
  * relationship without one has no key; relationship endpoints are named the
  * same way.
  *
+ * A graph that does not exist yet is loaded with GRAPH.BULK instead
+ * (falkordb_bulk.c; parameters write=auto|bulk|unwind, map_memory=, bulk_size=).
+ *
  * Writing (UNWIND path; values inlined as Cypher literals, because FalkorDB's
  * "CYPHER k=v" parameters cannot hold date(), point() or vecf32() calls):
  *   UNWIND [{k:'n1', p:{_key:'n1', age:42}}, ...] AS row
