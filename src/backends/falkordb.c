@@ -22,6 +22,9 @@
  * relationship without one has no key; relationship endpoints are named the
  * same way.
  *
+ * A graph that does not exist yet is loaded with GRAPH.BULK instead
+ * (falkordb_bulk.c; parameters write=auto|bulk|unwind, map_memory=, bulk_size=).
+ *
  * Writing (UNWIND path; values inlined as Cypher literals, because FalkorDB's
  * "CYPHER k=v" parameters cannot hold date(), point() or vecf32() calls):
  *   UNWIND [{k:'n1', p:{_key:'n1', age:42}}, ...] AS row
@@ -70,6 +73,7 @@
 
 #include "buf.h"
 #include "cyphertext.h"
+#include "falkordb.h"
 #include "gmig/gmig.h"
 #include "gmig/sys/backend.h"
 #include "keyset.h"
@@ -92,6 +96,7 @@ struct fdb {
 	int writing;
 	/* write */
 	struct gm_keyset *nodes, *rels, *types;
+	struct gm__fdb_bulk *bulk; /* a GRAPH.BULK load (falkordb_bulk.c), else NULL */
 	/* read */
 	int phase; /* 0 nodes, 1 relationships, 2 done */
 	int64_t lo, maxid, page;
@@ -218,7 +223,8 @@ static int check_params(struct fdb *s, const char *params)
 		size_t kl = strcspn(p, "=&");
 
 		if (!((kl == 3 && !strncmp(p, "key", 3)) || (kl == 5 && !strncmp(p, "label", 5)) ||
-		      (kl == 4 && !strncmp(p, "page", 4))))
+		      (kl == 4 && !strncmp(p, "page", 4)) || (kl == 5 && !strncmp(p, "write", 5)) ||
+		      gm__fdb_bulk_param(p, kl)))
 			return gm_error_set(GM_EINVAL, "unknown parameter '%.*s' for falkordb %s",
 					    (int)kl, p, s->where);
 		p += n + (p[n] ? 1 : 0);
@@ -1255,6 +1261,8 @@ static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, s
 	for (size_t i = 0; i < n; i++)
 		if ((error = check_record(s, &recs[i])) < 0)
 			return error;
+	if (s->bulk)
+		return gm__fdb_bulk_write(s->bulk, recs, n, &b->nodes_written, &b->rels_written);
 	if ((error = check_dups(s, recs, n)) < 0)
 		return error;
 	if ((error = write_nodes(s, recs, n)) < 0)
@@ -1287,6 +1295,7 @@ static int fdb_close(struct gm_backend *b)
 	if (!s)
 		return 0;
 	freeReplyObject(s->reply);
+	gm__fdb_bulk_close(s->bulk);
 	if (s->c)
 		redisFree(s->c);
 	gm_keyset_free(s->nodes);
@@ -1321,7 +1330,30 @@ static int open_read(struct fdb *s)
 	return 0;
 }
 
-static int open_write(struct fdb *s)
+static int fdb_commit(struct gm_backend *b)
+{
+	struct fdb *s = (struct fdb *)b;
+
+	return s->bulk ? gm__fdb_bulk_commit(s->bulk) : 0;
+}
+
+/* write=auto|bulk|unwind: a new graph is bulk-loaded (falkordb_bulk.c) unless unwind. */
+static int open_bulk(struct fdb *s, const char *params)
+{
+	struct gm__fdb_bulk_conf conf = {s->c, s->graph, s->where, s->key, s->label, params};
+	struct gm_str w = {"auto", 4};
+
+	gm_params_get(params, "write", &w);
+	if (w.len == 6 && !memcmp(w.p, "unwind", 6))
+		return 0;
+	if (!(w.len == 4 && (!memcmp(w.p, "auto", 4) || !memcmp(w.p, "bulk", 4))))
+		return gm_error_set(GM_EINVAL,
+				    "parameter write for falkordb %s must be auto, bulk or unwind",
+				    s->where);
+	return gm__fdb_bulk_open(&s->bulk, &conf, w.p[0] == 'b');
+}
+
+static int open_write(struct fdb *s, const char *params)
 {
 	redisReply *r;
 	int error;
@@ -1329,6 +1361,8 @@ static int open_write(struct fdb *s)
 	if ((error = gm_keyset_new(&s->nodes)) < 0 || (error = gm_keyset_new(&s->rels)) < 0 ||
 	    (error = gm_keyset_new(&s->types)) < 0)
 		return error;
+	if ((error = open_bulk(s, params)) < 0 || s->bulk)
+		return error; /* the bulk load makes its indexes at the end */
 	gm_buf_clear(&s->q);
 	gm_buf_puts(&s->q, "CREATE INDEX FOR (n:");
 	gm__cy_put_name(&s->q, gm_str_c(s->label));
@@ -1368,13 +1402,23 @@ static int fdb_open(struct gm_backend **out, const char *location, const struct 
 		goto fail;
 	}
 	s->writing = o->mode == GM_OPEN_WRITE;
-	if ((error = s->writing ? open_write(s) : open_read(s)) < 0)
+	if ((error = s->writing ? open_write(s, o->params) : open_read(s)) < 0)
 		goto fail;
 	*out = &s->base;
 	return 0;
 fail:
 	fdb_close(&s->base);
 	return error;
+}
+
+int gm__fdb_describe(const struct gm_record *r, char *buf, size_t n)
+{
+	return describe(r, buf, n);
+}
+
+int gm__fdb_put_value(struct gm_buf *b, const struct gm_value *v)
+{
+	return put_value(b, v);
 }
 
 static const char *const fdb_aliases[] = {"redis", "rediss", NULL};
@@ -1392,6 +1436,7 @@ const struct gm_backend_ops gm_backend_falkordb = {
 	.read_next = fdb_read_next,
 	.write_batch = fdb_write_batch,
 	.count = fdb_count,
+	.commit = fdb_commit,
 	.close = fdb_close,
 	.aliases = fdb_aliases,
 };

@@ -18,4 +18,10 @@ int gm__record_rowname(struct gm_buf *b, const struct gm_record *r);
 /** Seconds elapsed since *t0 (read with CLOCK_MONOTONIC). */
 double gm__seconds_since(const struct timespec *t0);
 
+/**
+ * A temporary file, already unlinked, in $TMPDIR (else /tmp); what names it in
+ * the file name and in the message. Returns the descriptor, or GM_EIO.
+ */
+int gm__temp_fd(const char *what);
+
 #endif
