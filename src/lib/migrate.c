@@ -41,6 +41,7 @@ struct mig {
 	struct gm_ckpt ck;
 	struct gm_copy_stats base; /* counts of earlier sessions of the run */
 	int written;		   /* a checkpoint of this run is on disk */
+	int opened;		   /* the target was opened: the run started there */
 };
 
 char *gm_checkpoint_default(const char *uri)
@@ -106,6 +107,7 @@ static int on_batch(void *ctx, const struct gm_copy_stats *st, uint64_t position
 	struct mig *m = ctx;
 
 	if (st->batches == 0) { /* the target is open: the run has its id */
+		m->opened = 1;
 		if (st->run > 0)
 			m->ck.run = st->run;
 		if (!m->path || (m->written && position > 0))
@@ -236,7 +238,9 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	}
 	if (gm_interrupted || error == GM_EINTR)
 		goto out; /* resumable: keep the checkpoint and what was written */
-	if (!o->no_rollback && ops->rollback && m.ck.run > 0 && m.written && file_exists(loc)) {
+	/* a store that records runs rolls back without a checkpoint too (falkordb:) */
+	if (!o->no_rollback && ops->rollback && m.ck.run > 0 && (m.written || m.opened) &&
+	    (!(ops->caps & GM_CAP_FILE) || file_exists(loc))) {
 		char msg[1024];
 		uint64_t n = 0, r = 0;
 
@@ -283,7 +287,7 @@ int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels)
 				    "nothing under its name); there is no run to roll back",
 				    ops->name, loc);
 	}
-	if (!file_exists(loc))
+	if ((ops->caps & GM_CAP_FILE) && !file_exists(loc))
 		return gm_error_set(GM_ENOTFOUND, "'%s' does not exist", loc);
 	return ops->rollback(loc, run, nodes, rels);
 }

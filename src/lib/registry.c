@@ -268,7 +268,8 @@ int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_op
 		goto fail;
 	(*out)->ops = ops;
 	(*out)->location = location;
-	(*out)->types = ops->types;
+	if (!(*out)->types) /* a lossy backend may widen it itself in open() */
+		(*out)->types = ops->types;
 	if (opts.lossy & GM_LOSSY_STRINGIFY)
 		(*out)->types = GM_TYPES_ALL;
 	if (opts.lossy & GM_LOSSY_DROP)
