@@ -946,9 +946,10 @@ static int check_record(struct fdb *s, const struct gm_record *r)
 			describe(r, who, sizeof(who));
 			return gm_error_set(
 				GM_EUNSUPPORTED,
-				"%s has %s in property '%.*s', which falkordb cannot store", who,
+				"%s has %s in property '%.*s', which falkordb cannot store%s", who,
 				why, (int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
-				r->props[k].key.p);
+				r->props[k].key.p,
+				s->lossy ? "" : " (--lossy=stringify or drop accepts the loss)");
 		}
 	}
 	for (size_t l = 0; l < r->nlabels + (r->kind == GM_REL); l++) {

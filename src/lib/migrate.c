@@ -160,9 +160,12 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 		if ((error = gm__ckpt_read(m.path, &m.ck)) < 0)
 			goto out;
 		if (strcmp(m.ck.from, from_uri) || strcmp(m.ck.to, to_uri)) {
+			char f[1024], t[1024];
+
 			error = gm_error_set(GM_EINVAL,
 					     "the checkpoint '%s' is for --from '%s' --to '%s'",
-					     m.path, m.ck.from, m.ck.to);
+					     m.path, gm_uri_redact(m.ck.from, f, sizeof(f)),
+					     gm_uri_redact(m.ck.to, t, sizeof(t)));
 			goto out;
 		}
 		m.written = 1;
