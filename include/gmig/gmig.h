@@ -147,6 +147,8 @@ struct gm_copy_stats {
 	uint64_t batches; /* batches written */
 	int64_t run;	  /* the run id (gm_migrate; the store's own when it records runs) */
 	int rolled_back;  /* gm_migrate: the failed run's writes were removed */
+	int committed;	  /* the target was committed: it holds the whole copy, even if the
+			     call failed afterwards (making the summary) */
 };
 
 /**

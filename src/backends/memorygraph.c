@@ -1901,8 +1901,9 @@ static int open_write(struct mg *m, const struct gm_open_opts *o)
 	m->created = stat(m->path, &st) < 0;
 	if (!m->created && !S_ISREG(st.st_mode))
 		return gm_error_set(GM_EINVAL, "memorygraph '%s' is not a regular file", m->path);
-	if (sqlite3_open_v2(m->path, &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_open_v2(m->path, &m->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
 		return db_error(m, GM_EIO, "cannot open");
 	sqlite3_extended_result_codes(m->db, 0);
 	sqlite3_busy_timeout(m->db, 5000);
@@ -1956,7 +1957,8 @@ static int open_read(struct mg *m)
 
 	if (stat(m->path, &st) < 0)
 		return gm_error_set(GM_ENOTFOUND, "memorygraph '%s' does not exist", m->path);
-	if (sqlite3_open_v2(m->path, &m->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(m->path, &m->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
 		return db_error(m, GM_EIO, "cannot open");
 	sqlite3_busy_timeout(m->db, 5000);
 	if ((layout = check_layout(m)) < 0)
@@ -2015,7 +2017,8 @@ static int mg_probe_path(const char *path)
 	if (got != sizeof(head) || memcmp(head, magic, sizeof(magic)))
 		return 0;
 	m.path = (char *)path;
-	if (sqlite3_open_v2(path, &m.db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	if (sqlite3_open_v2(path, &m.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
+		    SQLITE_OK &&
 	    columns_of(&m, "nodes", node_cols) == 0x1fu)
 		score = 100;
 	sqlite3_close(m.db);

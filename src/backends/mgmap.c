@@ -4,6 +4,7 @@
  * memory's stored properties, and small parsing helpers shared by the
  * memorygraph, mgjson and generate backends. See mgmap.h.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -109,20 +110,64 @@ static int put_pair(struct gm_buf *b, int *first, const struct gm_prop *p)
 	return gm_pyjson_value(b, &p->val, -1, 0);
 }
 
+/* the carriers a memory read from SQLite has, after memory_order in sort_rank */
+static const char *const memory_carriers[] = {"_mg_json", "_mg_created_at", "_mg_updated_at"};
+#define NMEMKEYS (sizeof(memory_order) / sizeof(memory_order[0]) - 1)
+#define NSORTKEYS (NMEMKEYS + 3)
+
+static const char *sort_name(size_t i)
+{
+	return i < NMEMKEYS ? memory_order[i] : memory_carriers[i - NMEMKEYS];
+}
+
+/* filled once (pthread_once: a reader and a writer thread may both be here) */
+static size_t name_len[NSORTKEYS];
+static unsigned char rank_order[NSORTKEYS]; /* key indexes in byte order of the names */
+static unsigned char by_hash[256];	    /* 1 + index of the name at its hash (probed) */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static unsigned name_hash(const char *p, size_t n)
+{
+	return (unsigned)(n * 7 + (unsigned char)p[n / 2] * 3 + (unsigned char)p[n - 1]) & 255;
+}
+
+static void fill_tables(void)
+{
+	for (size_t i = 0; i < NSORTKEYS; i++) {
+		size_t r = 0;
+		unsigned h;
+
+		name_len[i] = strlen(sort_name(i));
+		for (size_t j = 0; j < NSORTKEYS; j++)
+			r += strcmp(sort_name(j), sort_name(i)) < 0;
+		rank_order[r] = (unsigned char)i;
+		for (h = name_hash(sort_name(i), name_len[i]); by_hash[h]; h = (h + 1) & 255)
+			;
+		by_hash[h] = (unsigned char)(i + 1);
+	}
+}
+
+/* index of key among memory_order and then the carriers, or -1 */
+static int sort_index(struct gm_str k)
+{
+	if (!k.len)
+		return -1;
+	pthread_once(&tables_once, fill_tables);
+	for (unsigned h = name_hash(k.p, k.len); by_hash[h]; h = (h + 1) & 255) {
+		size_t i = by_hash[h] - 1u;
+
+		if (name_len[i] == k.len && !memcmp(sort_name(i), k.p, k.len))
+			return (int)i;
+	}
+	return -1;
+}
+
 /* index of key in memory_order, or -1 */
 static int known_index(struct gm_str k)
 {
-	static size_t lens[sizeof(memory_order) / sizeof(memory_order[0])];
+	int i = sort_index(k);
 
-	if (!lens[0])
-		for (size_t i = 0; memory_order[i]; i++)
-			lens[i] = strlen(memory_order[i]);
-	if (k.len < 2 || (k.p[0] != 'c' && !(k.p[0] >= 'e' && k.p[0] <= 'u')))
-		return -1;
-	for (int i = 0; memory_order[i]; i++)
-		if (lens[i] == k.len && !memcmp(memory_order[i], k.p, k.len))
-			return i;
-	return -1;
+	return i < (int)NMEMKEYS ? i : -1;
 }
 
 int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n)
@@ -151,48 +196,18 @@ int gm__mg_memory_json(struct gm_buf *b, const struct gm_prop *p, size_t n)
 	return gm_buf_putc(b, '}');
 }
 
-/* the carriers a memory read from SQLite has, after memory_order in sort_rank */
-static const char *const memory_carriers[] = {"_mg_json", "_mg_created_at", "_mg_updated_at"};
-#define NMEMKEYS (sizeof(memory_order) / sizeof(memory_order[0]) - 1)
-#define NSORTKEYS (NMEMKEYS + 3)
-
-static const char *sort_name(size_t i)
-{
-	return i < NMEMKEYS ? memory_order[i] : memory_carriers[i - NMEMKEYS];
-}
-
 int gm__mg_memory_sort(struct gm_prop *p, size_t n)
 {
-	static unsigned char rank_order[NSORTKEYS]; /* key indexes in byte order of the names */
-	static int ready;
 	const struct gm_prop *slot[NSORTKEYS] = {0};
 	struct gm_prop tmp[NSORTKEYS];
 	size_t k = 0;
 
 	if (n > NSORTKEYS)
 		return 0;
-	if (!ready) {
-		for (size_t i = 0; i < NSORTKEYS; i++) {
-			size_t r = 0;
-
-			for (size_t j = 0; j < NSORTKEYS; j++)
-				r += strcmp(sort_name(j), sort_name(i)) < 0;
-			rank_order[r] = (unsigned char)i;
-		}
-		ready = 1;
-	}
 	for (size_t i = 0; i < n; i++) {
-		int x = known_index(p[i].key);
+		int x = sort_index(p[i].key);
 
-		if (x < 0) {
-			for (size_t c = 0; c < 3 && x < 0; c++)
-				if (p[i].key.len == strlen(memory_carriers[c]) &&
-				    !memcmp(p[i].key.p, memory_carriers[c], p[i].key.len))
-					x = (int)(NMEMKEYS + c);
-			if (x < 0)
-				return 0;
-		}
-		if (slot[x])
+		if (x < 0 || slot[x])
 			return 0;
 		slot[x] = &p[i];
 	}

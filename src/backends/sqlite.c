@@ -276,7 +276,8 @@ static sqlite3 *open_readonly(const char *path)
 {
 	sqlite3 *db = NULL;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -982,7 +983,9 @@ static int open_write(struct sq *s, const struct gm_open_opts *o)
 	} else {
 		return gm_error_set(GM_EIO, "cannot open '%s': %s", s->path, strerror(errno));
 	}
-	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	rc = sqlite3_open_v2(s->path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "cannot open");
 	sqlite3_busy_timeout(s->db, BUSY_MS);
@@ -1048,7 +1051,7 @@ static int open_read(struct sq *s)
 	if (!has_sqlite_magic(s->path))
 		return gm_error_set(GM_EINVAL,
 				    "'%s' is not a SQLite database (so not a gmig store)", s->path);
-	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY, NULL);
+	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "cannot open");
 	sqlite3_busy_timeout(s->db, BUSY_MS);
@@ -1207,7 +1210,7 @@ static int sqlite_rollback(const char *location, int64_t run, uint64_t *nodes, u
 		error = gm_error_set(GM_EINVAL, "'%s' is not a gmig store", s->path);
 		goto out;
 	}
-	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error = sq_error(s, rc, "cannot open");
 		goto out;

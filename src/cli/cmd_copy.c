@@ -263,6 +263,9 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 			"--to '%s'%s%s\n",
 			verb, (long long)st.run, verb, gm_uri_redact(a->to, uri, sizeof(uri)),
 			a->checkpoint ? " --checkpoint " : "", a->checkpoint ? a->checkpoint : "");
+	else if (error < 0 && st.committed)
+		fprintf(stderr, "gmig %s: '%s' was written in full; only the report failed\n", verb,
+			gm_uri_redact(a->to, uri, sizeof(uri)));
 	else if (error < 0 && st.rolled_back)
 		fprintf(stderr,
 			"gmig %s: run %lld was rolled back: '%s' holds what it held before\n", verb,

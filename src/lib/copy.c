@@ -17,7 +17,9 @@
  * every batch to o->batch_done, which saves the checkpoint. The fault hooks
  * (fault.h) sit around each batch.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,15 +35,21 @@ volatile int gm_interrupted;
 
 #define DEFAULT_BATCH 10000
 
+/* records of one batch, their summary rows and the arena they live in */
+struct batch {
+	struct gm_record *rec;
+	size_t *row;
+	struct gm_arena *arena;
+	size_t n;
+};
+
 struct copy {
 	const struct gm_copy_opts *o;
 	struct gm_copy_stats *st;
 	struct gm_backend *src, *dst;
 	const struct gm_backend_ops *dst_ops;
-	struct gm_arena *arena;
-	struct gm_record *batch;
-	size_t *batch_row; /* stats row of each batched record */
-	size_t n, cap;
+	struct batch cur; /* being read */
+	size_t cap;
 	int seen_rel;
 	struct gm_out *rejects;
 	struct gm_buf line;
@@ -51,6 +59,16 @@ struct copy {
 	size_t *slots, nslots;
 	/* --rate: token bucket */
 	double tokens, burst, rate_t;
+	/* the writer thread and the batch it has (see "batches" below) */
+	struct batch job;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int threaded, in_flight;	/* in_flight: job is the thread's (main thread only) */
+	int quit, job_state, job_error; /* under mu */
+	char job_msg[1024];
+	struct gm_copy_stats snap; /* the stats as of the job's last record */
+	int snap_on;
 };
 
 /* ---- summary rows ---- */
@@ -195,29 +213,151 @@ static int reject(struct copy *c, const struct gm_record *r, size_t row, const c
 	return 0;
 }
 
-/* ---- batches ---- */
-
-static int write_one_by_one(struct copy *c)
+static int batch_new(struct batch *b, size_t cap)
 {
 	int error;
 
-	for (size_t i = 0; i < c->n; i++) {
-		error = c->dst_ops->write_batch(c->dst, &c->batch[i], 1);
+	if ((error = gm_arena_new(&b->arena)) < 0)
+		return error;
+	if (!(b->rec = gm_malloc(cap * sizeof(*b->rec))) ||
+	    !(b->row = gm_malloc(cap * sizeof(size_t))))
+		return GM_ENOMEM;
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	gm_free(b->rec);
+	gm_free(b->row);
+	gm_arena_free(b->arena);
+}
+
+/* ---- batches ----
+ *
+ * A batch is written by a second thread while the next one is read, so a copy
+ * takes about as long as the slower of its two ends instead of their sum. The
+ * writer thread only calls the sink's write_batch; everything else (counting,
+ * rejects, sync, checkpoints, fault hooks) happens here, in the reading thread,
+ * when the batch is complete(): the thread that owns the stats. A checkpoint
+ * must not count records read ahead, so with batch_done the stats are copied
+ * when a batch is handed over and that copy is what the checkpoint saves.
+ * GMIG_THREADS=1 writes in the reading thread (one batch at a time).
+ */
+
+enum { JOB_IDLE, JOB_QUEUED, JOB_DONE };
+
+static void *writer_main(void *arg)
+{
+	struct copy *c = arg;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		int error;
+
+		while (c->job_state != JOB_QUEUED && !c->quit)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->quit)
+			break;
+		pthread_mutex_unlock(&c->mu);
+		error = c->dst_ops->write_batch(c->dst, c->job.rec, c->job.n);
+		if (error < 0) /* the message is per thread: carry it over */
+			snprintf(c->job_msg, sizeof(c->job_msg), "%s", gm_error_last());
+		pthread_mutex_lock(&c->mu);
+		c->job_error = error;
+		c->job_state = JOB_DONE;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* Starts the writer thread; without one (GMIG_THREADS=1, no resources) batches are written here. */
+static void writer_start(struct copy *c)
+{
+	const char *env = getenv("GMIG_THREADS");
+
+	if (env && !strcmp(env, "1"))
+		return;
+	if (pthread_mutex_init(&c->mu, NULL))
+		return;
+	if (pthread_cond_init(&c->cv, NULL)) {
+		pthread_mutex_destroy(&c->mu);
+		return;
+	}
+	if (pthread_create(&c->thread, NULL, writer_main, c)) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mu);
+		return;
+	}
+	c->threaded = 1;
+}
+
+/* Waits until the writer thread's batch is written; returns write_batch's result. */
+static int writer_wait(struct copy *c)
+{
+	int error;
+
+	pthread_mutex_lock(&c->mu);
+	while (c->job_state == JOB_QUEUED)
+		pthread_cond_wait(&c->cv, &c->mu);
+	error = c->job_error;
+	c->job_state = JOB_IDLE;
+	pthread_mutex_unlock(&c->mu);
+	c->in_flight = 0;
+	return error;
+}
+
+static void writer_stop(struct copy *c)
+{
+	if (!c->threaded)
+		return;
+	if (c->in_flight)
+		writer_wait(c);
+	pthread_mutex_lock(&c->mu);
+	c->quit = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	c->threaded = 0;
+}
+
+/* Record i of batch b is in the target: counted in the stats and their checkpoint copy. */
+static void count_written(struct copy *c, const struct batch *b, size_t i)
+{
+	struct gm_copy_stats *sts[2] = {c->st, c->snap_on ? &c->snap : NULL};
+
+	for (int k = 0; k < 2 && sts[k]; k++) {
+		sts[k]->rows[b->row[i]].written++;
+		if (b->rec[i].kind == GM_NODE)
+			sts[k]->nodes_written++;
+		else
+			sts[k]->rels_written++;
+	}
+}
+
+static int write_one_by_one(struct copy *c, const struct batch *b)
+{
+	int error;
+
+	for (size_t i = 0; i < b->n; i++) {
+		error = c->dst_ops->write_batch(c->dst, &b->rec[i], 1);
 		if (error == GM_EDATA || error == GM_EUNSUPPORTED) {
 			char reason[1024];
 
 			snprintf(reason, sizeof(reason), "%s", gm_error_last());
-			if ((error = reject(c, &c->batch[i], c->batch_row[i], reason)) < 0)
+			if (c->snap_on) {
+				c->snap.rejected++;
+				c->snap.rows[b->row[i]].rejected++;
+			}
+			if ((error = reject(c, &b->rec[i], b->row[i], reason)) < 0)
 				return error;
 			continue;
 		}
 		if (error < 0)
 			return error;
-		c->st->rows[c->batch_row[i]].written++;
-		if (c->batch[i].kind == GM_NODE)
-			c->st->nodes_written++;
-		else
-			c->st->rels_written++;
+		count_written(c, b, i);
 	}
 	return 0;
 }
@@ -225,15 +365,20 @@ static int write_one_by_one(struct copy *c)
 /* After a written batch: make it durable when someone keeps checkpoints, and report it. */
 static int batch_written(struct copy *c)
 {
-	struct gm_copy_stats *st = c->st;
+	struct gm_copy_stats *st = c->snap_on ? &c->snap : c->st;
 	uint64_t pos = 0;
 	int durable = 0, error;
 
-	st->batches++;
-	st->dropped = c->dst->dropped;
-	st->skipped = c->dst->skipped;
+	c->st->batches++;
+	c->st->dropped = c->dst->dropped;
+	c->st->skipped = c->dst->skipped;
 	if (!c->o->batch_done)
 		return 0;
+	if (st != c->st) {
+		st->batches = c->st->batches;
+		st->dropped = c->st->dropped;
+		st->skipped = c->st->skipped;
+	}
 	if (c->dst_ops->sync) {
 		error = c->dst_ops->sync(c->dst, &pos);
 		if (error < 0 && error != GM_EUNSUPPORTED)
@@ -245,42 +390,97 @@ static int batch_written(struct copy *c)
 				 durable, pos);
 	if (error < 0)
 		return error;
-	gm__fault_after_batch(st->batches);
+	gm__fault_after_batch(c->st->batches);
 	return 0;
+}
+
+/* The sink answered error for batch b: counts it, retries it record by record or stops. */
+static int complete(struct copy *c, struct batch *b, int error)
+{
+	if ((error == GM_EDATA || error == GM_EUNSUPPORTED) && c->o->on_error == GM_ON_ERROR_SKIP)
+		error = write_one_by_one(c, b);
+	else if (error == 0)
+		for (size_t i = 0; i < b->n; i++)
+			count_written(c, b, i);
+	else if (error == GM_EDATA || error == GM_EUNSUPPORTED)
+		c->st->rejected++; /* stop: the record the message names */
+	if (error == 0)
+		error = batch_written(c);
+	b->n = 0;
+	gm_arena_reset(b->arena);
+	return error;
+}
+
+/* Completes the batch the writer thread has, if any. */
+static int finish_job(struct copy *c)
+{
+	int error;
+
+	if (!c->in_flight)
+		return 0;
+	if ((error = writer_wait(c)) < 0)
+		gm_error_set(error, "%s", c->job_msg);
+	return complete(c, &c->job, error);
+}
+
+/*
+ * The run failed with error while the writer thread had a batch: waits for it.
+ * Its own failure came first in the stream, so it is the one reported, unless
+ * it would have been skipped (--on-error=skip) or the run was interrupted.
+ */
+static int abandon_job(struct copy *c, int error)
+{
+	int jerr;
+
+	if (!c->in_flight)
+		return error;
+	jerr = writer_wait(c);
+	if (jerr >= 0 || error == GM_EINTR ||
+	    ((jerr == GM_EDATA || jerr == GM_EUNSUPPORTED) && c->o->on_error == GM_ON_ERROR_SKIP))
+		return error;
+	if (jerr == GM_EDATA || jerr == GM_EUNSUPPORTED)
+		c->st->rejected++;
+	return gm_error_set(jerr, "%s", c->job_msg);
 }
 
 static int flush(struct copy *c)
 {
-	int error = 0;
+	struct batch t;
+	int error;
 
-	if (c->n == 0)
+	if (c->cur.n == 0)
 		return 0;
-	if (c->dst && (error = gm__fault_before_batch(c->st->batches + 1)) < 0) {
-		c->n = 0;
-		gm_arena_reset(c->arena);
+	if (!c->dst) {
+		c->cur.n = 0;
+		gm_arena_reset(c->cur.arena);
+		return 0;
+	}
+	if ((error = finish_job(c)) < 0)
+		return error;
+	if ((error = gm__fault_before_batch(c->st->batches + 1)) < 0) {
+		c->cur.n = 0;
+		gm_arena_reset(c->cur.arena);
 		return error;
 	}
-	if (c->dst) {
-		error = c->dst_ops->write_batch(c->dst, c->batch, c->n);
-		if ((error == GM_EDATA || error == GM_EUNSUPPORTED) &&
-		    c->o->on_error == GM_ON_ERROR_SKIP)
-			error = write_one_by_one(c);
-		else if (error == 0)
-			for (size_t i = 0; i < c->n; i++) {
-				c->st->rows[c->batch_row[i]].written++;
-				if (c->batch[i].kind == GM_NODE)
-					c->st->nodes_written++;
-				else
-					c->st->rels_written++;
-			}
-		else if (error == GM_EDATA || error == GM_EUNSUPPORTED)
-			c->st->rejected++; /* stop: the record the message names */
-		if (error == 0)
-			error = batch_written(c);
+	if (!c->threaded)
+		return complete(c, &c->cur, c->dst_ops->write_batch(c->dst, c->cur.rec, c->cur.n));
+	if (c->o->batch_done) { /* what the checkpoint after this batch will say */
+		gm_copy_stats_free(&c->snap);
+		if ((error = gm_copy_stats_add(&c->snap, c->st)) < 0)
+			return error;
+		c->snap.run = c->st->run;
+		c->snap_on = 1;
 	}
-	c->n = 0;
-	gm_arena_reset(c->arena);
-	return error;
+	/* the batch to write becomes the thread's, its old one is read into next */
+	t = c->job;
+	c->job = c->cur;
+	c->cur = t;
+	pthread_mutex_lock(&c->mu);
+	c->job_state = JOB_QUEUED;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	c->in_flight = 1;
+	return 0;
 }
 
 /* --rate: waits until a token is there; the bucket holds a tenth of a second's worth. */
@@ -317,7 +517,7 @@ static int skip_records(struct copy *c)
 		if (gm_interrupted)
 			return gm_error_set(GM_EINTR, "interrupted");
 		memset(&r, 0, sizeof(r));
-		error = c->src->ops->read_next(c->src, &r, c->arena);
+		error = c->src->ops->read_next(c->src, &r, c->cur.arena);
 		if (error == GM_ITEROVER)
 			return gm_error_set(GM_EINVAL,
 					    "'%s' has %llu records, but the checkpoint says %llu "
@@ -329,9 +529,9 @@ static int skip_records(struct copy *c)
 		if (r.kind == GM_REL)
 			c->seen_rel = 1;
 		if ((++n & 1023) == 0)
-			gm_arena_reset(c->arena);
+			gm_arena_reset(c->cur.arena);
 	}
-	gm_arena_reset(c->arena);
+	gm_arena_reset(c->cur.arena);
 	return 0;
 }
 
@@ -433,13 +633,13 @@ static int run(struct copy *c)
 
 		if (gm_interrupted)
 			return gm_error_set(GM_EINTR, "interrupted");
-		if (c->n == c->cap && (error = flush(c)) < 0)
+		if (c->cur.n == c->cap && (error = flush(c)) < 0)
 			return error;
 		if (c->o->rate > 0 && c->dst) /* a dry run writes nothing: no need to wait */
 			rate_wait(c);
-		r = &c->batch[c->n];
+		r = &c->cur.rec[c->cur.n];
 		memset(r, 0, sizeof(*r));
-		error = c->src->ops->read_next(c->src, r, c->arena);
+		error = c->src->ops->read_next(c->src, r, c->cur.arena);
 		if (error == GM_ITEROVER)
 			break;
 		if (error == GM_EDATA) {
@@ -495,11 +695,13 @@ static int run(struct copy *c)
 				c->st->rels_written++;
 			continue;
 		}
-		c->batch_row[c->n++] = row;
+		c->cur.row[c->cur.n++] = row;
 		if (((c->st->nodes_read + c->st->rels_read) & 1023) == 0)
 			progress(c, 0); /* it reads the clock: not for every record */
 	}
-	return flush(c);
+	if ((error = flush(c)) < 0)
+		return error;
+	return finish_job(c);
 }
 
 int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts *o,
@@ -556,13 +758,8 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 		error = GM_ENOMEM;
 		goto done;
 	}
-	if ((error = gm_arena_new(&c.arena)) < 0)
+	if ((error = batch_new(&c.cur, c.cap)) < 0)
 		goto done;
-	if (!(c.batch = gm_malloc(c.cap * sizeof(*c.batch))) ||
-	    !(c.batch_row = gm_malloc(c.cap * sizeof(size_t)))) {
-		error = GM_ENOMEM;
-		goto done;
-	}
 	if (o->reject_path && !o->dry_run &&
 	    (error = gm_out_open(&c.rejects, o->reject_path, GM_OUT_OVERWRITE)) < 0)
 		goto done;
@@ -577,6 +774,11 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 	}
 	if (o->skip && (error = skip_records(&c)) < 0)
 		goto done;
+	if (c.dst) {
+		if ((error = batch_new(&c.job, c.cap)) < 0)
+			goto done;
+		writer_start(&c);
+	}
 	if (c.dst && o->batch_done &&
 	    (error = o->batch_done(o->batch_ctx, stats, o->skip, 0, 0)) < 0)
 		goto done;
@@ -584,9 +786,13 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 		goto done;
 	if (c.dst && (error = gm_backend_commit(c.dst)) < 0)
 		goto done;
+	stats->committed = c.dst != NULL;
 	stats->dropped = c.dst ? c.dst->dropped : 0;
 	stats->skipped = c.dst ? c.dst->skipped : 0;
 done:
+	if (error < 0) /* an earlier batch's failure is the one to report */
+		error = abandon_job(&c, error);
+	writer_stop(&c);
 	/* the reject log is kept whether the run succeeded or not: it explains the failure */
 	if (c.rejects && (rerr = gm_out_commit(c.rejects)) < 0 && error == 0)
 		error = rerr;
@@ -596,10 +802,10 @@ done:
 	gm_backend_close(c.dst);
 	gm_backend_close(c.src);
 	stats->seconds = gm__seconds_since(&c.t0);
-	gm_free(c.batch);
-	gm_free(c.batch_row);
+	batch_free(&c.cur);
+	batch_free(&c.job);
+	gm_copy_stats_free(&c.snap);
 	gm_free(c.slots);
-	gm_arena_free(c.arena);
 	gm_buf_free(&c.line);
 	if (stats == &local)
 		gm_copy_stats_free(&local);

@@ -14,6 +14,7 @@
  * skipping whitespace (a valid string cannot hold a raw newline).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,19 +82,22 @@ struct gm_json_reader {
 static unsigned char str_special[256];
 /* bytes that may occur in a number token */
 static unsigned char num_char[256];
-static int tables_ready;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
-static void init_tables(void)
+static void fill_tables(void)
 {
 	const char *nc = "0123456789+-.eE";
 
-	if (tables_ready)
-		return;
 	for (int c = 0; c < 256; c++)
 		str_special[c] = (unsigned char)(c < 0x20 || c == '"' || c == '\\' || c >= 0x80);
 	for (; *nc; nc++)
 		num_char[(unsigned char)*nc] = 1;
-	tables_ready = 1;
+}
+
+/* the tables are filled once, whichever thread parses first */
+static void init_tables(void)
+{
+	pthread_once(&tables_once, fill_tables);
 }
 
 #if defined(__GNUC__)
@@ -835,12 +839,10 @@ static const char hexdig[] = "0123456789abcdef";
 
 /* 0: copy; 'u': \u00XX; else the letter after the backslash */
 static unsigned char esc_tab[256];
-static int esc_ready;
+static pthread_once_t esc_once = PTHREAD_ONCE_INIT;
 
-static void init_esc(void)
+static void fill_esc(void)
 {
-	if (esc_ready)
-		return;
 	for (int c = 0; c < 0x20; c++)
 		esc_tab[c] = 'u';
 	esc_tab['\b'] = 'b';
@@ -850,7 +852,11 @@ static void init_esc(void)
 	esc_tab['\t'] = 't';
 	esc_tab['"'] = '"';
 	esc_tab['\\'] = '\\';
-	esc_ready = 1;
+}
+
+static void init_esc(void)
+{
+	pthread_once(&esc_once, fill_esc);
 }
 
 static char *put_u(char *o, unsigned long v)

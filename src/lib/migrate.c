@@ -227,16 +227,15 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	stats->target_backend = session.target_backend;
 	session.source_backend = session.target_backend = NULL;
 	stats->target_txn = session.target_txn;
+	stats->committed = session.committed;
 	stats->seconds = session.seconds;
-	if ((rerr = gm_copy_stats_add(stats, &m.base)) < 0 ||
-	    (rerr = gm_copy_stats_add(stats, &session)) < 0) {
-		if (error == 0)
-			error = rerr;
-	}
+	if ((rerr = gm_copy_stats_add(stats, &m.base)) == 0)
+		rerr = gm_copy_stats_add(stats, &session);
 	stats->run = m.ck.run;
-	if (error == 0) {
+	if (error == 0) { /* the copy is committed: a failed summary changes nothing of it */
 		if (m.path)
 			unlink(m.path);
+		error = rerr;
 		goto out;
 	}
 	if (gm_interrupted || error == GM_EINTR)
