@@ -1724,14 +1724,15 @@ static int undo_keyed(struct fdb *s, const struct gm_record *recs, size_t n, enu
 		}
 	}
 	/* what the graph holds now: nodes in one query, relationships in one per type */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, queried = 0; i < n; i++) {
 		size_t j;
 		int rows = 0;
 
 		if (!todo[i])
 			continue;
-		if (kind == GM_NODE && i > 0)
-			break;
+		if (kind == GM_NODE && queried)
+			break; /* all nodes were in the first query */
+		queried = 1;
 		for (j = 0; j < i && kind == GM_REL; j++)
 			if (todo[j] && gm_str_eq(recs[j].type, recs[i].type))
 				break;
@@ -2066,13 +2067,13 @@ static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, s
 		return error;
 	if ((error = write_nodes(s, recs, n)) < 0)
 		return error;
-	for (size_t i = 0; i < n; i++)
-		if (recs[i].kind == GM_NODE &&
-		    gm_keyset_put(s->nodes, recs[i].key.p, recs[i].key.len, 0, NULL) < 0)
-			return GM_ENOMEM;
+	/* the batch's nodes count as written once all of it is (a failed batch is retried) */
 	if ((error = write_rels(s, recs, n)) < 0)
 		return error;
 	for (size_t i = 0; i < n; i++) {
+		if (recs[i].kind == GM_NODE &&
+		    gm_keyset_put(s->nodes, recs[i].key.p, recs[i].key.len, 0, NULL) < 0)
+			return GM_ENOMEM;
 		if (recs[i].kind == GM_REL) {
 			b->rels_written++;
 			if (recs[i].key.p &&

@@ -111,6 +111,16 @@ expect 0 "roll back B" rollback --run "$b" --to "$U/pre"
 expect 0 "then A" rollback --run "$a" --to "$U/pre"
 equal "... the graph equals the copy taken before" "$U/before" "$U/pre"
 
+# --on-error=skip: a batch refused for a missing endpoint is written again record by record
+"$GMIG" generate --case dangling --to dangling.jsonl >/dev/null 2>&1 </dev/null
+expect 0 "--on-error=skip with relationships at missing nodes" migrate --from dangling.jsonl --to "$U/pre" --on-error=skip --json
+contains out.txt '"nodes_written":2,' "... its 2 nodes are written"
+contains out.txt '"relationships_written":1,' "... and the 1 good relationship"
+contains out.txt '"rejected":2,' "... 2 relationships rejected"
+run=$(runid out.txt)
+expect 0 "... rolled back" rollback --run "$run" --to "$U/pre"
+equal "... the graph equals the copy taken before" "$U/before" "$U/pre"
+
 # a re-run is a no-op: nothing to undo, and rolling it back changes nothing
 expect 0 "a copy into a new graph" migrate --from src.jsonl --to "$U/again" --json
 expect 0 "the same copy again" migrate --from src.jsonl --to "$U/again" --json
