@@ -2193,9 +2193,6 @@ static int fdb_open(struct gm_backend **out, const char *location, const struct 
 	s->writing = o->mode == GM_OPEN_WRITE;
 	s->lossy = o->lossy;
 	s->resume_run = o->run;
-	/* lossy: every value is written, as text or not at all (the core checks types) */
-	if (s->lossy)
-		s->base.types = GM_TYPES_ALL;
 	if ((error = s->writing ? open_write(s) : open_read(s)) < 0)
 		goto fail;
 	*out = &s->base;
@@ -2756,4 +2753,6 @@ const struct gm_backend_ops gm_backend_falkordb = {
 	.commit = fdb_commit,
 	.sync = fdb_sync,
 	.rollback = fdb_rollback,
+	/* lossy=drop leaves out every property FalkorDB cannot store */
+	.drop_types = GM_TYPES_ALL,
 };

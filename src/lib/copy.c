@@ -572,7 +572,7 @@ static uint32_t dry_types(const struct copy *c)
 	if (c->o->lossy & GM_LOSSY_STRINGIFY)
 		t = GM_TYPES_ALL;
 	if (c->o->lossy & GM_LOSSY_DROP)
-		t |= GM_TYPE_BIT(GM_T_NULL);
+		t |= c->dst_ops->drop_types ? c->dst_ops->drop_types : GM_TYPE_BIT(GM_T_NULL);
 	return t;
 }
 

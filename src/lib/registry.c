@@ -268,12 +268,11 @@ int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_op
 		goto fail;
 	(*out)->ops = ops;
 	(*out)->location = location;
-	if (!(*out)->types) /* a lossy backend may widen it itself in open() */
-		(*out)->types = ops->types;
+	(*out)->types = ops->types;
 	if (opts.lossy & GM_LOSSY_STRINGIFY)
 		(*out)->types = GM_TYPES_ALL;
 	if (opts.lossy & GM_LOSSY_DROP)
-		(*out)->types |= GM_TYPE_BIT(GM_T_NULL);
+		(*out)->types |= ops->drop_types ? ops->drop_types : GM_TYPE_BIT(GM_T_NULL);
 	return 0;
 fail:
 	gm_free(location);

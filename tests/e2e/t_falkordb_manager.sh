@@ -139,6 +139,7 @@ contains err.txt "node 't0' (line 2) has a Null value" "... naming the record an
 contains err.txt "--lossy=stringify or drop" "... and the way out"
 check "... and leaves no graph" test "$(redis EXISTS lossy0)" = 0
 expect 0 "--dry-run --lossy=stringify passes" migrate --dry-run --from types.jsonl --to "$U/lossy1" --lossy=stringify
+expect 0 "--dry-run --lossy=drop passes" migrate --dry-run --from types.jsonl --to "$U/lossy1" --lossy=drop
 expect 0 "--lossy=stringify writes it" migrate --from types.jsonl --to "$U/lossy1" --lossy=stringify --json
 contains out.txt '"dropped":2' "... leaving out the 2 null properties"
 "$GMIG" export --from "$U/lossy1" --to lossy1.jsonl >/dev/null 2>&1 </dev/null

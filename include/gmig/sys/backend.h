@@ -165,6 +165,12 @@ struct gm_backend_ops {
 	 * run changed rows of this one.
 	 */
 	int (*rollback)(const char *location, int64_t run, uint64_t *nodes, uint64_t *rels);
+
+	/**
+	 * Optional (GM_CAP_LOSSY). The value types a sink leaves out under
+	 * GM_LOSSY_DROP (counted in gm_backend.dropped); 0 means Null only.
+	 */
+	uint32_t drop_types;
 };
 
 /* ---- registry ---- */
