@@ -50,6 +50,47 @@
  * Vector (vecf32). Not: Null, Bytes, Map, Time, DateTime, Duration (stored
  * silently as nothing by 4.16): the core refuses those types; the per-value
  * limits above are refused here with GM_EUNSUPPORTED naming the record.
+ * With lossy=stringify (gm_open_opts.lossy, --lossy) such a property is
+ * written as a String: its canonical text (valtext.h) for a scalar, gmig's
+ * typed JSON for a map, a list or a String with NUL bytes; with lossy=drop
+ * it is left out. A null property is left out in both modes (Cypher stores
+ * no nulls). Properties left out are counted in gm_backend.dropped.
+ *
+ * Runs and rollback. Every write is a run with an id, recorded in Redis keys
+ * next to the graph:
+ *   gmig:runs:GRAPH       hash; field "next" = the last run id (HINCRBY),
+ *                         field "<id>" = "<status> <graph_created 0|1>
+ *                         <started> <finished> <nodes> <rels>" (times in
+ *                         Unix seconds; status running, committed, failed,
+ *                         rolled-back; counts = records written so far)
+ *   gmig:undo:GRAPH:<id>  list; one blob per batch, RPUSHed before the
+ *                         batch's first write, so a crash never leaves
+ *                         writes without their undo entries
+ * A blob is a sequence of entries: one kind byte, then fields
+ * "<decimal length>:<bytes>":
+ *   N key                      node created by the run
+ *   n key count label... props node the run changed: its labels and its
+ *                              properties before (a Cypher map literal,
+ *                              key property included)
+ *   R type start end key       keyed relationship created by the run
+ *   r type start end key props keyed relationship the run changed
+ *   X type start end ids       keyless relationships of type from start to
+ *                              end: the ids ("[3,9]") of those there before
+ * The first entry of a record in a run wins (a replayed batch adds none); a
+ * record whose content a batch does not change gets no entry. Before a batch
+ * the graph is read for the records' current content (nodes in one query,
+ * relationships per type), unless the run created the graph (then all is
+ * new). Rollback of run R refuses when a later run that is not rolled back
+ * has entries for what R wrote or relationships at nodes R created ("roll
+ * back run S first"); when R created the graph and no later run has entries
+ * it deletes the graph (GRAPH.DELETE); otherwise it undoes the blobs last to
+ * first (relationships deleted or SET back, nodes DETACH DELETEd or SET back
+ * and their added labels REMOVEd), deletes the undo list and marks R
+ * rolled-back. Every step can be repeated, so an interrupted rollback can be
+ * run again. Resuming run R (gm_open_opts.run) continues its id and undo
+ * list; the last blob's records count as touched. commit() marks the run
+ * committed; close() without commit marks it failed. Writers other than
+ * gmig are not expected while a run or rollback goes on.
  *
  * Reading: every node, then every relationship, in pages of internal id
  * ranges (nodes by id, relationships by their start node's id, each page
@@ -70,6 +111,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "cyphertext.h"
@@ -77,12 +119,19 @@
 #include "gmig/gmig.h"
 #include "gmig/sys/backend.h"
 #include "keyset.h"
+#include "typedjson.h"
 #include "valtext.h"
 
 #define DEFAULT_PAGE 2000
 #define CY (GM__CY_RAW_CONTROL | GM__CY_SUBNORMAL_EXPR)
 #define EPOCH_1900 (-2208988800LL) /* FalkorDB's localtime is on 1900-01-01 UTC */
 #define EXACT_DEPTH 3
+/* the value types FalkorDB stores (each within the limits of unstorable()) */
+#define FDB_TYPES                                                                                  \
+	(GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) | GM_TYPE_BIT(GM_T_FLOAT) |                \
+	 GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) | GM_TYPE_BIT(GM_T_DATE) |              \
+	 GM_TYPE_BIT(GM_T_LOCALTIME) | GM_TYPE_BIT(GM_T_LOCALDATETIME) | GM_TYPE_BIT(GM_T_POINT) | \
+	 GM_TYPE_BIT(GM_T_VECTOR))
 
 struct fdb {
 	struct gm_backend base;
@@ -102,6 +151,19 @@ struct fdb {
 	int64_t lo, maxid, page;
 	redisReply *reply;
 	size_t row;
+	/* runs and the undo log (writing; see "runs and the undo log") */
+	int64_t resume_run; /* gm_open_opts.run: continue this run */
+	int graph_created;  /* the run created the graph */
+	int committed;
+	char *runs_key, *undo_key;
+	struct gm_keyset *touched; /* identities that have an undo entry of this run */
+	struct gm_buf u, lit, id;  /* the batch's undo blob; scratch */
+	struct gm_arena *ua;	   /* prior states of one batch; entries while rolling back */
+	/* lossy (see "lossy") */
+	unsigned int lossy;
+	struct gm_arena *la;
+	struct gm_record *lrecs;
+	size_t lcap;
 };
 
 /* ---- connection ---- */
@@ -890,9 +952,10 @@ static int check_record(struct fdb *s, const struct gm_record *r)
 			describe(r, who, sizeof(who));
 			return gm_error_set(
 				GM_EUNSUPPORTED,
-				"%s has %s in property '%.*s', which falkordb cannot store", who,
+				"%s has %s in property '%.*s', which falkordb cannot store%s", who,
 				why, (int)(r->props[k].key.len > 100 ? 100 : r->props[k].key.len),
-				r->props[k].key.p);
+				r->props[k].key.p,
+				s->lossy ? "" : " (--lossy=stringify or drop accepts the loss)");
 		}
 	}
 	for (size_t l = 0; l < r->nlabels + (r->kind == GM_REL); l++) {
@@ -1253,11 +1316,754 @@ static int check_dups(struct fdb *s, const struct gm_record *recs, size_t n)
 	return error;
 }
 
+/*
+ * ---- runs and the undo log ----
+ *
+ * Written before each batch (see the file header): what the batch creates and
+ * what it changes, with the content from before. Entries are a kind byte and
+ * fields "<decimal length>:<bytes>".
+ */
+
+static void u_field(struct gm_buf *b, const char *p, size_t n)
+{
+	gm_buf_printf(b, "%zu:", n);
+	gm_buf_put(b, p, n);
+}
+
+static void u_str(struct gm_buf *b, struct gm_str v)
+{
+	u_field(b, v.p ? v.p : "", v.len);
+}
+
+/* Parses the next field at *p; -1 when malformed. */
+static int u_next(const char **p, const char *end, struct gm_str *out)
+{
+	size_t n = 0;
+	const char *q = *p;
+
+	if (q >= end || *q < '0' || *q > '9')
+		return -1;
+	while (q < end && *q >= '0' && *q <= '9') {
+		n = n * 10 + (size_t)(*q - '0');
+		if (n > (size_t)(end - q))
+			return -1;
+		q++;
+	}
+	if (q >= end || *q != ':' || (size_t)(end - q - 1) < n)
+		return -1;
+	out->p = q + 1;
+	out->len = n;
+	*p = q + 1 + n;
+	return 0;
+}
+
+/*
+ * The identity of what an entry is about: 'n' + key for a node, 'r' + type,
+ * start, end + key for a keyed relationship, 'x' + type, start, end for the
+ * keyless relationships of one type between two nodes.
+ */
+static void ident(struct gm_buf *b, char kind, struct gm_str key, struct gm_str type,
+		  struct gm_str from, struct gm_str to)
+{
+	gm_buf_clear(b);
+	gm_buf_putc(b, kind);
+	if (kind != 'n') {
+		u_str(b, type);
+		u_str(b, from);
+		u_str(b, to);
+	}
+	if (kind != 'x')
+		gm_buf_put(b, key.p ? key.p : "", key.len);
+}
+
+static void ident_rec(struct gm_buf *b, const struct gm_record *r)
+{
+	ident(b, r->kind == GM_NODE ? 'n' : r->key.p ? 'r' : 'x', r->key, r->type, r->from, r->to);
+}
+
+/* Runs a Redis command; *out is the reply (free it), never an error reply. */
+static int rcmd(struct fdb *s, redisReply **out, const char *what, int argc, const char **argv,
+		const size_t *lens)
+{
+	size_t l[6];
+	redisReply *r;
+
+	*out = NULL;
+	if (!lens) {
+		for (int i = 0; i < argc; i++)
+			l[i] = strlen(argv[i]);
+		lens = l;
+	}
+	r = redisCommandArgv(s->c, argc, argv, lens);
+	if (!r)
+		return io_error(s);
+	if (r->type == REDIS_REPLY_ERROR) {
+		int error = server_error(s, r, what);
+
+		freeReplyObject(r);
+		return error;
+	}
+	*out = r;
+	return 0;
+}
+
+/* "gmig:runs:<graph>" and "gmig:undo:<graph>:<run>" */
+static int run_keys(struct fdb *s, int64_t run)
+{
+	size_t g = strlen(s->graph);
+
+	gm_free(s->runs_key);
+	gm_free(s->undo_key);
+	s->runs_key = gm_malloc(g + 16);
+	s->undo_key = gm_malloc(g + 40);
+	if (!s->runs_key || !s->undo_key)
+		return GM_ENOMEM;
+	snprintf(s->runs_key, g + 16, "gmig:runs:%s", s->graph);
+	snprintf(s->undo_key, g + 40, "gmig:undo:%s:%" PRId64, s->graph, run);
+	return 0;
+}
+
+/* A run's row in gmig:runs:<graph>: "<status> <graph_created> <started> <finished> <nodes> <rels>" */
+struct runrec {
+	char status[16]; /* running, committed, failed, rolled-back */
+	int graph_created;
+	long long started, finished;
+	unsigned long long nodes, rels;
+};
+
+static int run_get(struct fdb *s, int64_t run, struct runrec *rr, int *found)
+{
+	char field[32];
+	const char *argv[3] = {"HGET", s->runs_key, field};
+	redisReply *r;
+	int error;
+
+	memset(rr, 0, sizeof(*rr));
+	*found = 0;
+	snprintf(field, sizeof(field), "%" PRId64, run);
+	if ((error = rcmd(s, &r, "cannot read the runs", 3, argv, NULL)) < 0)
+		return error;
+	if (r->type == REDIS_REPLY_STRING) {
+		char tmp[200];
+
+		snprintf(tmp, sizeof(tmp), "%.*s", (int)(r->len < 199 ? r->len : 199), r->str);
+		*found = sscanf(tmp, "%15s %d %lld %lld %llu %llu", rr->status, &rr->graph_created,
+				&rr->started, &rr->finished, &rr->nodes, &rr->rels) == 6;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+static int run_put(struct fdb *s, int64_t run, const struct runrec *rr)
+{
+	char field[32], val[200];
+	const char *argv[4] = {"HSET", s->runs_key, field, val};
+	redisReply *r;
+	int error;
+
+	snprintf(field, sizeof(field), "%" PRId64, run);
+	snprintf(val, sizeof(val), "%s %d %lld %lld %llu %llu", rr->status, rr->graph_created,
+		 rr->started, rr->finished, rr->nodes, rr->rels);
+	error = rcmd(s, &r, "cannot record the run", 4, argv, NULL);
+	freeReplyObject(r);
+	return error;
+}
+
+/* The run's row as it is now; status NULL keeps it. */
+static int run_update(struct fdb *s, const char *status)
+{
+	struct runrec rr;
+	int found, error;
+
+	if ((error = run_get(s, s->base.run, &rr, &found)) < 0)
+		return error;
+	if (!found)
+		return gm_error_set(GM_EIO, "falkordb %s: run %" PRId64 " has vanished from %s",
+				    s->where, s->base.run, s->runs_key);
+	if (status) {
+		snprintf(rr.status, sizeof(rr.status), "%s", status);
+		rr.finished = (long long)time(NULL);
+	}
+	rr.nodes = s->base.nodes_written;
+	rr.rels = s->base.rels_written;
+	return run_put(s, s->base.run, &rr);
+}
+
+/* Adds the identities of one undo blob to set (all entries, or only 'N' entries). */
+static int blob_idents(struct fdb *s, const char *p, size_t len, struct gm_keyset *set,
+		       int created_nodes_only);
+
+/*
+ * Starts the run (or continues o->run) before the first write; the graph did
+ * not exist before when the run creates it.
+ */
+static int run_open(struct fdb *s)
+{
+	struct runrec rr;
+	redisReply *r;
+	int error, found;
+
+	if ((error = gm_keyset_new(&s->touched)) < 0 || (error = gm_arena_new(&s->ua)) < 0 ||
+	    (error = run_keys(s, 0)) < 0)
+		return error;
+	if (s->resume_run > 0) {
+		if ((error = run_keys(s, s->resume_run)) < 0 ||
+		    (error = run_get(s, s->resume_run, &rr, &found)) < 0)
+			return error;
+		if (!found)
+			return gm_error_set(GM_EINVAL,
+					    "cannot resume run %" PRId64
+					    ": falkordb %s has no such run",
+					    s->resume_run, s->where);
+		if (!strcmp(rr.status, "committed") || !strcmp(rr.status, "rolled-back"))
+			return gm_error_set(
+				GM_EINVAL, "cannot resume run %" PRId64 " in falkordb %s: it is %s",
+				s->resume_run, s->where, rr.status);
+		s->base.run = s->resume_run;
+		s->graph_created = rr.graph_created;
+		snprintf(rr.status, sizeof(rr.status), "running");
+		if ((error = run_put(s, s->base.run, &rr)) < 0)
+			return error;
+		/* the batch after the checkpoint may be written again: its entries stay first */
+		{
+			const char *argv[3] = {"LINDEX", s->undo_key, "-1"};
+
+			if ((error = rcmd(s, &r, "cannot read the undo log", 3, argv, NULL)) < 0)
+				return error;
+			if (r->type == REDIS_REPLY_STRING)
+				error = blob_idents(s, r->str, r->len, s->touched, 0);
+			freeReplyObject(r);
+			return error;
+		}
+	}
+	{
+		const char *argv[2] = {"EXISTS", s->graph};
+
+		if ((error = rcmd(s, &r, "cannot look for the graph", 2, argv, NULL)) < 0)
+			return error;
+		s->graph_created = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
+		freeReplyObject(r);
+	}
+	{
+		const char *argv[4] = {"HINCRBY", s->runs_key, "next", "1"};
+
+		if ((error = rcmd(s, &r, "cannot start a run", 4, argv, NULL)) < 0)
+			return error;
+		s->base.run = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+		freeReplyObject(r);
+	}
+	if (s->base.run <= 0)
+		return gm_error_set(GM_EIO, "falkordb %s: %s has no valid run counter", s->where,
+				    s->runs_key);
+	memset(&rr, 0, sizeof(rr));
+	snprintf(rr.status, sizeof(rr.status), "running");
+	rr.graph_created = s->graph_created;
+	rr.started = (long long)time(NULL);
+	if ((error = run_keys(s, s->base.run)) < 0)
+		return error;
+	return run_put(s, s->base.run, &rr);
+}
+
+/* Calls fn for every node (phase 0) or relationship (phase 1) of a reply in the reader's shape. */
+static int each_record(struct fdb *s, redisReply *r, int phase,
+		       int (*fn)(struct fdb *, struct gm_record *, void *), void *ctx)
+{
+	redisReply *old = s->reply;
+	size_t orow = s->row;
+	int ophase = s->phase, error = 0;
+	const redisReply *rows = elem(r, 1);
+
+	if (!rows || rows->type != REDIS_REPLY_ARRAY || elem(r, 2) == NULL)
+		return 0;
+	s->reply = r;
+	s->row = 0;
+	s->phase = phase;
+	while (!error && s->row < rows->elements) {
+		struct gm_record rec;
+
+		if ((error = fdb_read_next(&s->base, &rec, s->ua)) == 0)
+			error = fn(s, &rec, ctx);
+	}
+	s->reply = old;
+	s->row = orow;
+	s->phase = ophase;
+	return error;
+}
+
+struct prior_ctx {
+	struct gm_keyset *idx; /* identity -> batch index */
+	struct gm_record **prior;
+};
+
+static int keep_prior(struct fdb *s, struct gm_record *rec, void *ctx)
+{
+	struct prior_ctx *c = ctx;
+	uint32_t i;
+	int error;
+
+	if ((error = gm_record_canonicalize(rec)) < 0)
+		return error;
+	ident_rec(&s->id, rec);
+	if (s->id.oom)
+		return GM_ENOMEM;
+	if (!gm_keyset_get(c->idx, s->id.p, s->id.len, &i) || c->prior[i])
+		return 0;
+	if (!(c->prior[i] = gm_arena_alloc(s->ua, sizeof(*rec))))
+		return GM_ENOMEM;
+	*c->prior[i] = *rec;
+	return 0;
+}
+
+/* Whether writing now over prior changes it (properties replaced, labels added). */
+static int changes(struct fdb *s, const struct gm_record *now, const struct gm_record *prior,
+		   int *out)
+{
+	size_t half;
+	int error;
+
+	gm_buf_clear(&s->lit);
+	if ((error = put_props(s, &s->lit, now)) < 0)
+		return error;
+	half = s->lit.len;
+	if ((error = put_props(s, &s->lit, prior)) < 0)
+		return error;
+	if (s->lit.oom)
+		return GM_ENOMEM;
+	*out = s->lit.len != 2 * half || memcmp(s->lit.p, s->lit.p + half, half);
+	for (size_t i = 0; i < now->nlabels && !*out; i++) {
+		size_t j;
+
+		for (j = 0; j < prior->nlabels; j++)
+			if (gm_str_eq(now->labels[i], prior->labels[j]))
+				break;
+		*out = j == prior->nlabels;
+	}
+	return 0;
+}
+
+/* The prior content of a record as an entry 'n' (node) or 'r' (relationship). */
+static int put_changed(struct fdb *s, const struct gm_record *r, const struct gm_record *prior)
+{
+	char who[200];
+	int error;
+
+	gm_buf_clear(&s->lit);
+	if ((error = put_props(s, &s->lit, prior)) < 0) {
+		describe(r, who, sizeof(who));
+		return gm_error_set(GM_EUNSUPPORTED,
+				    "%s: falkordb %s holds it with a value gmig cannot write back "
+				    "(%s), so a rollback could not restore it",
+				    who, s->where, gm_error_last());
+	}
+	if (r->kind == GM_NODE) {
+		char nl[32];
+
+		gm_buf_putc(&s->u, 'n');
+		u_str(&s->u, r->key);
+		snprintf(nl, sizeof(nl), "%zu", prior->nlabels);
+		u_field(&s->u, nl, strlen(nl));
+		for (size_t l = 0; l < prior->nlabels; l++)
+			u_str(&s->u, prior->labels[l]);
+	} else {
+		gm_buf_putc(&s->u, 'r');
+		u_str(&s->u, r->type);
+		u_str(&s->u, r->from);
+		u_str(&s->u, r->to);
+		u_str(&s->u, r->key);
+	}
+	u_field(&s->u, s->lit.p, s->lit.len);
+	return 0;
+}
+
+static void put_created(struct fdb *s, const struct gm_record *r)
+{
+	if (r->kind == GM_NODE) {
+		gm_buf_putc(&s->u, 'N');
+		u_str(&s->u, r->key);
+		return;
+	}
+	gm_buf_putc(&s->u, 'R');
+	u_str(&s->u, r->type);
+	u_str(&s->u, r->from);
+	u_str(&s->u, r->to);
+	u_str(&s->u, r->key);
+}
+
+/* Whether rec's identity had no entry yet in this run (and now counts as having one). */
+static int first_touch(struct fdb *s, const struct gm_record *r)
+{
+	ident_rec(&s->id, r);
+	if (s->id.oom)
+		return GM_ENOMEM;
+	return gm_keyset_put(s->touched, s->id.p, s->id.len, 0, NULL);
+}
+
+/* Entries for the nodes (kind GM_NODE) or keyed relationships (GM_REL) of the batch. */
+static int undo_keyed(struct fdb *s, const struct gm_record *recs, size_t n, enum gm_kind kind)
+{
+	struct prior_ctx c = {NULL, NULL};
+	uint8_t *todo = NULL;
+	redisReply *r = NULL;
+	int error = 0;
+
+	if ((error = gm_keyset_new(&c.idx)) < 0)
+		return error;
+	if (!(c.prior = gm_calloc(n ? n : 1, sizeof(*c.prior))) ||
+	    !(todo = gm_calloc(n ? n : 1, 1))) {
+		error = GM_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].kind != kind || (kind == GM_REL && !recs[i].key.p))
+			continue;
+		ident_rec(&s->id, &recs[i]);
+		if (s->id.oom) {
+			error = GM_ENOMEM;
+			goto out;
+		}
+		if (gm_keyset_get(s->touched, s->id.p, s->id.len, NULL))
+			continue;
+		todo[i] = 1;
+		if (gm_keyset_put(c.idx, s->id.p, s->id.len, (uint32_t)i, NULL) < 0) {
+			error = GM_ENOMEM;
+			goto out;
+		}
+	}
+	/* what the graph holds now: nodes in one query, relationships in one per type */
+	for (size_t i = 0, queried = 0; i < n; i++) {
+		size_t j;
+		int rows = 0;
+
+		if (!todo[i])
+			continue;
+		if (kind == GM_NODE && queried)
+			break; /* all nodes were in the first query */
+		queried = 1;
+		for (j = 0; j < i && kind == GM_REL; j++)
+			if (todo[j] && gm_str_eq(recs[j].type, recs[i].type))
+				break;
+		if (kind == GM_REL && j < i)
+			continue;
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "UNWIND [");
+		for (j = i; j < n; j++) {
+			if (!todo[j] || (kind == GM_REL && !gm_str_eq(recs[j].type, recs[i].type)))
+				continue;
+			if (rows++)
+				gm_buf_putc(&s->q, ',');
+			if (kind == GM_NODE) {
+				gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
+				continue;
+			}
+			gm_buf_puts(&s->q, "{s:");
+			gm__cy_put_string(&s->q, recs[j].from.p, recs[j].from.len, CY);
+			gm_buf_puts(&s->q, ",e:");
+			gm__cy_put_string(&s->q, recs[j].to.p, recs[j].to.len, CY);
+			gm_buf_puts(&s->q, ",k:");
+			gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
+			gm_buf_putc(&s->q, '}');
+		}
+		if (kind == GM_NODE) {
+			gm_buf_puts(&s->q, "] AS gk MATCH (n:");
+			gm__cy_put_name(&s->q, gm_str_c(s->label));
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": gk})");
+			put_unwind(&s->q, "n");
+			gm_buf_puts(&s->q, " RETURN ID(n), labels(n), ");
+			put_prop_cols(&s->q, "n");
+			gm_buf_puts(&s->q, " ORDER BY ID(n)");
+		} else {
+			gm_buf_puts(&s->q, "] AS row MATCH (a:");
+			gm__cy_put_name(&s->q, gm_str_c(s->label));
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": row.s})-[r:");
+			gm__cy_put_name(&s->q, recs[i].type);
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": row.k}]->(b:");
+			gm__cy_put_name(&s->q, gm_str_c(s->label));
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": row.e})");
+			put_unwind(&s->q, "r");
+			gm_buf_puts(&s->q, " RETURN ID(r), type(r), ID(a), a.");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ", ID(b), b.");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ", ");
+			put_prop_cols(&s->q, "r");
+			gm_buf_puts(&s->q, " ORDER BY ID(r)");
+		}
+		if ((error = query(s, 1, &r, "cannot read what the batch changes")) < 0 ||
+		    (error = each_record(s, r, kind == GM_NODE ? 0 : 1, keep_prior, &c)) < 0)
+			goto out;
+		freeReplyObject(r);
+		r = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int changed = 0;
+
+		if (!todo[i])
+			continue;
+		if (c.prior[i] && (error = changes(s, &recs[i], c.prior[i], &changed)) < 0)
+			goto out;
+		if (c.prior[i] && !changed)
+			continue; /* the same content: nothing to undo */
+		if ((error = first_touch(s, &recs[i])) < 0)
+			goto out;
+		if (c.prior[i])
+			error = put_changed(s, &recs[i], c.prior[i]);
+		else
+			put_created(s, &recs[i]);
+		if (error < 0)
+			goto out;
+	}
+out:
+	freeReplyObject(r);
+	gm_keyset_free(c.idx);
+	gm_free(c.prior);
+	gm_free(todo);
+	return error;
+}
+
+/*
+ * Entries 'X' for keyless relationships: per type, start and end, the ids of
+ * the keyless relationships there before the run (a keyless relationship is
+ * always created, so rollback deletes the others).
+ */
+static int undo_keyless(struct fdb *s, const struct gm_record *recs, size_t n)
+{
+	uint8_t *todo = gm_calloc(n ? n : 1, 1);
+	redisReply *r = NULL;
+	int error = 0;
+
+	if (!todo)
+		return GM_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int added;
+
+		if (recs[i].kind != GM_REL || recs[i].key.p)
+			continue;
+		if ((added = first_touch(s, &recs[i])) < 0) {
+			error = added;
+			goto out;
+		}
+		todo[i] = (uint8_t)added;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const redisReply *rows;
+		size_t j;
+		int nrows = 0;
+
+		if (!todo[i])
+			continue;
+		for (j = 0; j < i; j++)
+			if (todo[j] && gm_str_eq(recs[j].type, recs[i].type))
+				break;
+		if (j < i)
+			continue;
+		if (!s->graph_created) {
+			gm_buf_clear(&s->q);
+			gm_buf_puts(&s->q, "UNWIND [");
+			for (j = i; j < n; j++) {
+				if (!todo[j] || !gm_str_eq(recs[j].type, recs[i].type))
+					continue;
+				if (nrows++)
+					gm_buf_putc(&s->q, ',');
+				gm_buf_puts(&s->q, "{s:");
+				gm__cy_put_string(&s->q, recs[j].from.p, recs[j].from.len, CY);
+				gm_buf_puts(&s->q, ",e:");
+				gm__cy_put_string(&s->q, recs[j].to.p, recs[j].to.len, CY);
+				gm_buf_putc(&s->q, '}');
+			}
+			gm_buf_puts(&s->q, "] AS row MATCH (a:");
+			gm__cy_put_name(&s->q, gm_str_c(s->label));
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": row.s})-[r:");
+			gm__cy_put_name(&s->q, recs[i].type);
+			gm_buf_puts(&s->q, "]->(b:");
+			gm__cy_put_name(&s->q, gm_str_c(s->label));
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": row.e}) WHERE r.");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, " IS NULL RETURN row.s, row.e, collect(ID(r))");
+			if ((error = query(s, 1, &r, "cannot read what the batch changes")) < 0)
+				goto out;
+		}
+		rows = elem(r, 1);
+		for (j = i; j < n; j++) {
+			if (!todo[j] || !gm_str_eq(recs[j].type, recs[i].type))
+				continue;
+			gm_buf_clear(&s->lit);
+			gm_buf_putc(&s->lit, '[');
+			for (size_t k = 0; rows && k < rows->elements; k++) {
+				const redisReply *row = rows->element[k];
+				const redisReply *a = elem(elem(row, 0), 1),
+						 *b = elem(elem(row, 1), 1);
+				const redisReply *ids = elem(elem(row, 2), 1);
+
+				if (!a || !b || a->type != REDIS_REPLY_STRING ||
+				    b->type != REDIS_REPLY_STRING || a->len != recs[j].from.len ||
+				    b->len != recs[j].to.len ||
+				    memcmp(a->str, recs[j].from.p, a->len) ||
+				    memcmp(b->str, recs[j].to.p, b->len))
+					continue;
+				for (size_t m = 0; ids && m < ids->elements; m++) {
+					const redisReply *id = elem(ids->element[m], 1);
+
+					if (m)
+						gm_buf_putc(&s->lit, ',');
+					gm_buf_put_i64(&s->lit, id ? id->integer : -1);
+				}
+				break;
+			}
+			gm_buf_putc(&s->lit, ']');
+			gm_buf_putc(&s->u, 'X');
+			u_str(&s->u, recs[j].type);
+			u_str(&s->u, recs[j].from);
+			u_str(&s->u, recs[j].to);
+			u_field(&s->u, s->lit.p, s->lit.len);
+		}
+		freeReplyObject(r);
+		r = NULL;
+	}
+out:
+	freeReplyObject(r);
+	gm_free(todo);
+	return error;
+}
+
+/*
+ * Before a batch is written: its undo entries, appended to the run's undo log
+ * (RPUSH, one blob per batch). When the run created the graph everything it
+ * writes is new, and the graph is not read.
+ */
+static int undo_batch(struct fdb *s, const struct gm_record *recs, size_t n)
+{
+	int error;
+
+	gm_buf_clear(&s->u);
+	gm_arena_reset(s->ua);
+	if (s->graph_created) {
+		for (size_t i = 0; i < n; i++)
+			if (recs[i].kind == GM_NODE || recs[i].key.p)
+				put_created(s, &recs[i]);
+	} else if ((error = undo_keyed(s, recs, n, GM_NODE)) < 0 ||
+		   (error = undo_keyed(s, recs, n, GM_REL)) < 0) {
+		return error;
+	}
+	if ((error = undo_keyless(s, recs, n)) < 0)
+		return error;
+	if (s->u.oom)
+		return GM_ENOMEM;
+	if (s->u.len) {
+		const char *argv[3] = {"RPUSH", s->undo_key, s->u.p};
+		size_t lens[3] = {5, strlen(s->undo_key), s->u.len};
+		redisReply *r;
+
+		if ((error = rcmd(s, &r, "cannot write the undo log", 3, argv, lens)) < 0)
+			return error;
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* ---- lossy ---- */
+
+/* Whether FalkorDB stores v exactly. */
+static int storable(const struct gm_value *v, int depth)
+{
+	if (!(FDB_TYPES & GM_TYPE_BIT(v->type)))
+		return 0;
+	if (v->type == GM_T_LIST)
+		for (size_t i = 0; i < v->u.list.n; i++)
+			if (!storable(&v->u.list.v[i], depth + 1))
+				return 0;
+	return unstorable(v, depth) == NULL;
+}
+
+/*
+ * With lossy=stringify|drop: a copy of the batch where every property
+ * FalkorDB cannot store is text (stringify: canonical text for a scalar,
+ * gmig's typed JSON for a map or list) or left out (drop); a null property
+ * is left out either way. *dropped counts the properties left out.
+ */
+static int lossy_batch(struct fdb *s, const struct gm_record *recs, size_t n,
+		       const struct gm_record **out, uint64_t *dropped)
+{
+	int error;
+
+	*out = recs;
+	*dropped = 0;
+	gm_arena_reset(s->la);
+	if (n > s->lcap) {
+		struct gm_record *p = gm_realloc(s->lrecs, n * sizeof(*p));
+
+		if (!p)
+			return GM_ENOMEM;
+		s->lrecs = p;
+		s->lcap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct gm_record *r = &recs[i];
+		struct gm_prop *props = NULL;
+		size_t np = 0;
+
+		s->lrecs[i] = *r;
+		for (size_t k = 0; k < r->nprops; k++)
+			if (!storable(&r->props[k].val, 0))
+				break;
+			else if (k + 1 == r->nprops)
+				goto next;
+		if (r->nprops && !(props = gm_arena_alloc(s->la, r->nprops * sizeof(*props))))
+			return GM_ENOMEM;
+		for (size_t k = 0; k < r->nprops; k++) {
+			const struct gm_value *v = &r->props[k].val;
+
+			if (storable(v, 0)) {
+				props[np++] = r->props[k];
+				continue;
+			}
+			if (v->type == GM_T_NULL || !(s->lossy & GM_LOSSY_STRINGIFY)) {
+				(*dropped)++;
+				continue;
+			}
+			gm_buf_clear(&s->lit);
+			if (v->type == GM_T_MAP || v->type == GM_T_LIST || v->type == GM_T_STRING)
+				error = gm_tjson_write(&s->lit, v, 0);
+			else
+				error = gm_value_format_text(&s->lit, v);
+			if (error < 0)
+				return error;
+			if (s->lit.oom)
+				return GM_ENOMEM;
+			props[np] = r->props[k];
+			props[np].val.type = GM_T_STRING;
+			props[np].val.u.s.len = s->lit.len;
+			if (!(props[np].val.u.s.p = gm_arena_strdup(s->la, s->lit.p, s->lit.len)))
+				return GM_ENOMEM;
+			np++;
+		}
+		s->lrecs[i].props = props;
+		s->lrecs[i].nprops = np;
+	next:;
+	}
+	*out = s->lrecs;
+	return 0;
+}
+
 static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, size_t n)
 {
 	struct fdb *s = (struct fdb *)b;
+	uint64_t dropped = 0;
 	int error;
 
+	if (s->lossy && (error = lossy_batch(s, recs, n, &recs, &dropped)) < 0)
+		return error;
 	for (size_t i = 0; i < n; i++)
 		if ((error = check_record(s, &recs[i])) < 0)
 			return error;
@@ -1265,15 +2071,17 @@ static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, s
 		return gm__fdb_bulk_write(s->bulk, recs, n, &b->nodes_written, &b->rels_written);
 	if ((error = check_dups(s, recs, n)) < 0)
 		return error;
+	if ((error = undo_batch(s, recs, n)) < 0)
+		return error;
 	if ((error = write_nodes(s, recs, n)) < 0)
 		return error;
-	for (size_t i = 0; i < n; i++)
-		if (recs[i].kind == GM_NODE &&
-		    gm_keyset_put(s->nodes, recs[i].key.p, recs[i].key.len, 0, NULL) < 0)
-			return GM_ENOMEM;
+	/* the batch's nodes count as written once all of it is (a failed batch is retried) */
 	if ((error = write_rels(s, recs, n)) < 0)
 		return error;
 	for (size_t i = 0; i < n; i++) {
+		if (recs[i].kind == GM_NODE &&
+		    gm_keyset_put(s->nodes, recs[i].key.p, recs[i].key.len, 0, NULL) < 0)
+			return GM_ENOMEM;
 		if (recs[i].kind == GM_REL) {
 			b->rels_written++;
 			if (recs[i].key.p &&
@@ -1283,6 +2091,7 @@ static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, s
 			b->nodes_written++;
 		}
 	}
+	b->dropped += dropped;
 	return 0;
 }
 
@@ -1294,10 +2103,21 @@ static int fdb_close(struct gm_backend *b)
 
 	if (!s)
 		return 0;
+	if (s->c && s->writing && s->base.run > 0 && !s->committed)
+		run_update(s, "failed"); /* best effort: the undo log says what to roll back */
 	freeReplyObject(s->reply);
 	gm__fdb_bulk_close(s->bulk);
 	if (s->c)
 		redisFree(s->c);
+	gm_keyset_free(s->touched);
+	gm_buf_free(&s->u);
+	gm_buf_free(&s->lit);
+	gm_buf_free(&s->id);
+	gm_arena_free(s->ua);
+	gm_arena_free(s->la);
+	gm_free(s->lrecs);
+	gm_free(s->runs_key);
+	gm_free(s->undo_key);
 	gm_keyset_free(s->nodes);
 	gm_keyset_free(s->rels);
 	gm_keyset_free(s->types);
@@ -1330,13 +2150,6 @@ static int open_read(struct fdb *s)
 	return 0;
 }
 
-static int fdb_commit(struct gm_backend *b)
-{
-	struct fdb *s = (struct fdb *)b;
-
-	return s->bulk ? gm__fdb_bulk_commit(s->bulk) : 0;
-}
-
 /* write=auto|bulk|unwind: a new graph is bulk-loaded (falkordb_bulk.c) unless unwind. */
 static int open_bulk(struct fdb *s, const char *params)
 {
@@ -1346,6 +2159,13 @@ static int open_bulk(struct fdb *s, const char *params)
 	gm_params_get(params, "write", &w);
 	if (w.len == 6 && !memcmp(w.p, "unwind", 6))
 		return 0;
+	if (s->lossy && w.p[0] == 'a')
+		return 0; /* the UNWIND path stringifies or drops what FalkorDB cannot store */
+	if (s->lossy)
+		return gm_error_set(GM_EINVAL,
+				    "falkordb %s: write=bulk takes no --lossy (write=auto or "
+				    "unwind do)",
+				    s->where);
 	if (!(w.len == 4 && (!memcmp(w.p, "auto", 4) || !memcmp(w.p, "bulk", 4))))
 		return gm_error_set(GM_EINVAL,
 				    "parameter write for falkordb %s must be auto, bulk or unwind",
@@ -1353,13 +2173,16 @@ static int open_bulk(struct fdb *s, const char *params)
 	return gm__fdb_bulk_open(&s->bulk, &conf, w.p[0] == 'b');
 }
 
+static int run_open(struct fdb *s);
+
 static int open_write(struct fdb *s, const char *params)
 {
 	redisReply *r;
 	int error;
 
 	if ((error = gm_keyset_new(&s->nodes)) < 0 || (error = gm_keyset_new(&s->rels)) < 0 ||
-	    (error = gm_keyset_new(&s->types)) < 0)
+	    (error = gm_keyset_new(&s->types)) < 0 || (error = gm_arena_new(&s->la)) < 0 ||
+	    (error = run_open(s)) < 0)
 		return error;
 	if ((error = open_bulk(s, params)) < 0 || s->bulk)
 		return error; /* the bulk load makes its indexes at the end */
@@ -1402,6 +2225,8 @@ static int fdb_open(struct gm_backend **out, const char *location, const struct 
 		goto fail;
 	}
 	s->writing = o->mode == GM_OPEN_WRITE;
+	s->lossy = o->lossy;
+	s->resume_run = o->run;
 	if ((error = s->writing ? open_write(s, o->params) : open_read(s)) < 0)
 		goto fail;
 	*out = &s->base;
@@ -1421,17 +2246,552 @@ int gm__fdb_put_value(struct gm_buf *b, const struct gm_value *v)
 	return put_value(b, v);
 }
 
+/* ---- runs: sync, commit, rollback ---- */
+
+/* Each batch is in the server when write_batch returns: the run's row gets its counts. */
+static int fdb_sync(struct gm_backend *b, uint64_t *pos)
+{
+	struct fdb *s = (struct fdb *)b;
+
+	*pos = 0;
+	if (s->bulk)
+		return GM_EUNSUPPORTED; /* a bulk load is there only once committed */
+	return s->base.run > 0 ? run_update(s, NULL) : 0;
+}
+
+static int fdb_commit(struct gm_backend *b)
+{
+	struct fdb *s = (struct fdb *)b;
+	int error;
+
+	if (s->bulk && (error = gm__fdb_bulk_commit(s->bulk)) < 0)
+		return error;
+	if (!s->writing || s->base.run <= 0)
+		return 0;
+	if ((error = run_update(s, "committed")) == 0)
+		s->committed = 1;
+	return error;
+}
+
+/* One parsed undo entry; f[] are its fields, labels the prior labels of an 'n'. */
+struct uent {
+	char kind;
+	struct gm_str f[5];
+	struct gm_str *labels;
+	size_t nlabels;
+};
+
+static int u_parse(struct fdb *s, const char **p, const char *end, struct uent *e,
+		   struct gm_arena *a)
+{
+	int nf;
+
+	memset(e, 0, sizeof(*e));
+	e->kind = **p;
+	(*p)++;
+	switch (e->kind) {
+	case 'N': nf = 1; break;
+	case 'R': nf = 4; break;
+	case 'r': nf = 5; break;
+	case 'X': nf = 4; break;
+	case 'n': {
+		struct gm_str c;
+		size_t nl = 0;
+
+		if (u_next(p, end, &e->f[0]) < 0 || u_next(p, end, &c) < 0)
+			return bad(s, "a malformed undo log entry");
+		for (size_t i = 0; i < c.len; i++)
+			nl = nl * 10 + (size_t)(c.p[i] - '0');
+		if (nl > (size_t)(end - *p))
+			return bad(s, "a malformed undo log entry");
+		e->nlabels = nl;
+		if (nl && !(e->labels = a ? gm_arena_alloc(a, nl * sizeof(*e->labels)) : NULL) && a)
+			return GM_ENOMEM;
+		for (size_t i = 0; i < nl; i++) {
+			struct gm_str l;
+
+			if (u_next(p, end, &l) < 0)
+				return bad(s, "a malformed undo log entry");
+			if (e->labels)
+				e->labels[i] = l;
+		}
+		if (u_next(p, end, &e->f[1]) < 0)
+			return bad(s, "a malformed undo log entry");
+		return 0;
+	}
+	default: return bad(s, "an undo log entry of unknown kind");
+	}
+	for (int i = 0; i < nf; i++)
+		if (u_next(p, end, &e->f[i]) < 0)
+			return bad(s, "a malformed undo log entry");
+	return 0;
+}
+
+/* The identity of an entry (see ident) into s->id. */
+static void ident_ent(struct fdb *s, const struct uent *e)
+{
+	struct gm_str none = {"", 0};
+
+	if (e->kind == 'N' || e->kind == 'n')
+		ident(&s->id, 'n', e->f[0], none, none, none);
+	else if (e->kind == 'X')
+		ident(&s->id, 'x', none, e->f[0], e->f[1], e->f[2]);
+	else
+		ident(&s->id, 'r', e->f[3], e->f[0], e->f[1], e->f[2]);
+}
+
+static int blob_idents(struct fdb *s, const char *p, size_t len, struct gm_keyset *set,
+		       int created_nodes_only)
+{
+	const char *end = p + len;
+	struct uent e;
+	int error;
+
+	while (p < end) {
+		if ((error = u_parse(s, &p, end, &e, NULL)) < 0)
+			return error;
+		if (created_nodes_only && e.kind != 'N')
+			continue;
+		ident_ent(s, &e);
+		if (s->id.oom || gm_keyset_put(set, s->id.p, s->id.len, 0, NULL) < 0)
+			return GM_ENOMEM;
+	}
+	return 0;
+}
+
+static int undo_len(struct fdb *s, const char *key, long long *n)
+{
+	const char *argv[2] = {"LLEN", key};
+	redisReply *r;
+	int error = rcmd(s, &r, "cannot read the undo log", 2, argv, NULL);
+
+	if (error < 0)
+		return error;
+	*n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* Blob i of the undo log at key; *out is the reply (a string, or nil). */
+static int undo_blob(struct fdb *s, const char *key, long long i, redisReply **out)
+{
+	char idx[32];
+	const char *argv[3] = {"LINDEX", key, idx};
+
+	snprintf(idx, sizeof(idx), "%lld", i);
+	return rcmd(s, out, "cannot read the undo log", 3, argv, NULL);
+}
+
+/*
+ * Refuses to roll back run when a later run that is not rolled back changed
+ * what run wrote, or wrote relationships at nodes run created. *later_entries
+ * says whether any later run has undo entries at all.
+ */
+static int rb_check_later(struct fdb *s, int64_t run, int *later_entries)
+{
+	struct gm_keyset *mine = NULL, *made = NULL;
+	char *key2 = NULL;
+	size_t klen = strlen(s->graph) + 40;
+	long long max = 0, n;
+	redisReply *r = NULL;
+	int error;
+
+	*later_entries = 0;
+	{
+		const char *argv[3] = {"HGET", s->runs_key, "next"};
+
+		if ((error = rcmd(s, &r, "cannot read the runs", 3, argv, NULL)) < 0)
+			return error;
+		if (r->type == REDIS_REPLY_STRING)
+			max = strtoll(r->str, NULL, 10);
+		freeReplyObject(r);
+		r = NULL;
+	}
+	if ((error = gm_keyset_new(&mine)) < 0 || (error = gm_keyset_new(&made)) < 0)
+		goto out;
+	if (!(key2 = gm_malloc(klen))) {
+		error = GM_ENOMEM;
+		goto out;
+	}
+	for (int64_t r2 = run + 1; r2 <= max; r2++) {
+		struct runrec rr;
+		int found;
+
+		if ((error = run_get(s, r2, &rr, &found)) < 0)
+			goto out;
+		if (!found || !strcmp(rr.status, "rolled-back"))
+			continue;
+		snprintf(key2, klen, "gmig:undo:%s:%" PRId64, s->graph, r2);
+		if ((error = undo_len(s, key2, &n)) < 0)
+			goto out;
+		if (n == 0)
+			continue;
+		if (!*later_entries) { /* this run's identities, once */
+			long long m;
+
+			*later_entries = 1;
+			if ((error = undo_len(s, s->undo_key, &m)) < 0)
+				goto out;
+			for (long long i = 0; i < m; i++) {
+				if ((error = undo_blob(s, s->undo_key, i, &r)) < 0)
+					goto out;
+				if (r->type == REDIS_REPLY_STRING &&
+				    ((error = blob_idents(s, r->str, r->len, mine, 0)) < 0 ||
+				     (error = blob_idents(s, r->str, r->len, made, 1)) < 0))
+					goto out;
+				freeReplyObject(r);
+				r = NULL;
+			}
+		}
+		for (long long i = 0; i < n; i++) {
+			const char *p, *end;
+
+			if ((error = undo_blob(s, key2, i, &r)) < 0)
+				goto out;
+			p = r->type == REDIS_REPLY_STRING ? r->str : "";
+			end = p + (r->type == REDIS_REPLY_STRING ? r->len : 0);
+			while (p < end) {
+				struct uent e;
+				int hit = 0;
+				struct gm_str none = {"", 0};
+
+				if ((error = u_parse(s, &p, end, &e, NULL)) < 0)
+					goto out;
+				ident_ent(s, &e);
+				if (e.kind != 'N' && e.kind != 'R')
+					hit = gm_keyset_get(mine, s->id.p, s->id.len, NULL);
+				if (e.kind == 'R' || e.kind == 'r' || e.kind == 'X') {
+					for (int k = 1; k <= 2 && !hit; k++) {
+						ident(&s->id, 'n', e.f[k], none, none, none);
+						hit = gm_keyset_get(made, s->id.p, s->id.len, NULL);
+					}
+				}
+				if (hit) {
+					error = gm_error_set(
+						GM_EINVAL,
+						"run %" PRId64 " changed what run %" PRId64
+						" wrote in falkordb %s; roll back run %" PRId64
+						" first",
+						r2, run, s->where, r2);
+					goto out;
+				}
+			}
+			freeReplyObject(r);
+			r = NULL;
+		}
+	}
+out:
+	freeReplyObject(r);
+	gm_keyset_free(mine);
+	gm_keyset_free(made);
+	gm_free(key2);
+	return error;
+}
+
+/* "Relationships deleted: N" etc. from a reply's statistics. */
+static uint64_t stat_of(const redisReply *r, const char *name)
+{
+	const redisReply *st = r && r->type == REDIS_REPLY_ARRAY && r->elements
+				       ? r->element[r->elements - 1]
+				       : NULL;
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; st && st->type == REDIS_REPLY_ARRAY && i < st->elements; i++) {
+		const redisReply *x = st->element[i];
+
+		if (x->type == REDIS_REPLY_STRING && x->len > nl && !memcmp(x->str, name, nl))
+			return strtoull(x->str + nl, NULL, 10);
+	}
+	return 0;
+}
+
+/* "(var:_gmig {_key: expr})", or with the key lit as a string literal when expr is NULL */
+static void put_match_node(struct fdb *s, const char *var, const char *expr, struct gm_str lit)
+{
+	gm_buf_printf(&s->q, "(%s:", var);
+	gm__cy_put_name(&s->q, gm_str_c(s->label));
+	gm_buf_puts(&s->q, " {");
+	gm__cy_put_name(&s->q, gm_str_c(s->key));
+	gm_buf_puts(&s->q, ": ");
+	if (expr)
+		gm_buf_puts(&s->q, expr);
+	else
+		gm__cy_put_string(&s->q, lit.p, lit.len, CY);
+	gm_buf_puts(&s->q, "})");
+}
+
+/* Runs s->q as a write; *n += the statistic name of its reply. */
+static int rb_exec(struct fdb *s, const char *name, uint64_t *n)
+{
+	redisReply *r;
+	int error = query(s, 0, &r, "cannot roll back");
+
+	if (error == 0 && name && n)
+		*n += stat_of(r, name);
+	freeReplyObject(r);
+	return error;
+}
+
+/* Undoes one blob: relationships first, then nodes. */
+static int rb_blob(struct fdb *s, const char *p, size_t len, uint64_t *nodes, uint64_t *rels)
+{
+	const struct gm_str none = {"", 0};
+	const char *end = p + len, *q;
+	struct uent *ents;
+	size_t n = 0, cap = 0;
+	int error;
+
+	for (q = p; q < end; n++) { /* count, then parse into the arena */
+		struct uent e;
+
+		if ((error = u_parse(s, &q, end, &e, NULL)) < 0)
+			return error;
+	}
+	gm_arena_reset(s->ua);
+	cap = n;
+	if (!(ents = gm_arena_alloc(s->ua, (cap ? cap : 1) * sizeof(*ents))))
+		return GM_ENOMEM;
+	for (q = p, n = 0; q < end; n++)
+		if ((error = u_parse(s, &q, end, &ents[n], s->ua)) < 0)
+			return error;
+	/* keyless: those not there before the run */
+	for (size_t i = 0; i < n; i++) {
+		if (ents[i].kind != 'X')
+			continue;
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "MATCH ");
+		put_match_node(s, "a", NULL, ents[i].f[1]);
+		gm_buf_puts(&s->q, "-[r:");
+		gm__cy_put_name(&s->q, ents[i].f[0]);
+		gm_buf_puts(&s->q, "]->");
+		put_match_node(s, "b", NULL, ents[i].f[2]);
+		gm_buf_puts(&s->q, " WHERE r.");
+		gm__cy_put_name(&s->q, gm_str_c(s->key));
+		gm_buf_puts(&s->q, " IS NULL AND NOT ID(r) IN ");
+		gm_buf_put(&s->q, ents[i].f[3].p, ents[i].f[3].len);
+		gm_buf_puts(&s->q, " DELETE r");
+		if ((error = rb_exec(s, "Relationships deleted: ", rels)) < 0)
+			return error;
+	}
+	/* keyed: 'R' deleted, 'r' restored; one query per kind and type */
+	for (int pass = 0; pass < 2; pass++) {
+		char kind = pass ? 'r' : 'R';
+
+		for (size_t i = 0; i < n; i++) {
+			size_t j;
+			int rows = 0;
+
+			if (ents[i].kind != kind)
+				continue;
+			for (j = 0; j < i; j++)
+				if (ents[j].kind == kind && gm_str_eq(ents[j].f[0], ents[i].f[0]))
+					break;
+			if (j < i)
+				continue;
+			gm_buf_clear(&s->q);
+			gm_buf_puts(&s->q, "UNWIND [");
+			for (j = i; j < n; j++) {
+				if (ents[j].kind != kind || !gm_str_eq(ents[j].f[0], ents[i].f[0]))
+					continue;
+				if (rows++)
+					gm_buf_putc(&s->q, ',');
+				gm_buf_puts(&s->q, "{s:");
+				gm__cy_put_string(&s->q, ents[j].f[1].p, ents[j].f[1].len, CY);
+				gm_buf_puts(&s->q, ",e:");
+				gm__cy_put_string(&s->q, ents[j].f[2].p, ents[j].f[2].len, CY);
+				gm_buf_puts(&s->q, ",k:");
+				gm__cy_put_string(&s->q, ents[j].f[3].p, ents[j].f[3].len, CY);
+				if (pass) {
+					gm_buf_puts(&s->q, ",p:");
+					gm_buf_put(&s->q, ents[j].f[4].p, ents[j].f[4].len);
+				}
+				gm_buf_putc(&s->q, '}');
+			}
+			gm_buf_puts(&s->q, "] AS row MATCH ");
+			put_match_node(s, "a", "row.s", none);
+			gm_buf_puts(&s->q, "-[r:");
+			gm__cy_put_name(&s->q, ents[i].f[0]);
+			gm_buf_puts(&s->q, " {");
+			gm__cy_put_name(&s->q, gm_str_c(s->key));
+			gm_buf_puts(&s->q, ": row.k}]->");
+			put_match_node(s, "b", "row.e", none);
+			gm_buf_puts(&s->q, pass ? " SET r = row.p" : " DELETE r");
+			if ((error = rb_exec(s, NULL, NULL)) < 0)
+				return error;
+			*rels += (uint64_t)rows;
+		}
+	}
+	/* nodes: 'N' deleted (with what is attached), 'n' restored */
+	for (int pass = 0; pass < 2; pass++) {
+		char kind = pass ? 'n' : 'N';
+		int rows = 0;
+
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "UNWIND [");
+		for (size_t i = 0; i < n; i++) {
+			if (ents[i].kind != kind)
+				continue;
+			if (rows++)
+				gm_buf_putc(&s->q, ',');
+			gm_buf_puts(&s->q, "{k:");
+			gm__cy_put_string(&s->q, ents[i].f[0].p, ents[i].f[0].len, CY);
+			if (pass) {
+				gm_buf_puts(&s->q, ",p:");
+				gm_buf_put(&s->q, ents[i].f[1].p, ents[i].f[1].len);
+			}
+			gm_buf_putc(&s->q, '}');
+		}
+		if (!rows)
+			continue;
+		gm_buf_puts(&s->q, "] AS row MATCH ");
+		put_match_node(s, "n", "row.k", none);
+		gm_buf_puts(&s->q, pass ? " SET n = row.p" : " DETACH DELETE n");
+		if ((error = rb_exec(s, NULL, NULL)) < 0)
+			return error;
+		*nodes += (uint64_t)rows;
+	}
+	/* labels the run added to nodes it changed */
+	for (size_t i = 0; i < n; i++) {
+		redisReply *r;
+		const redisReply *labels;
+		size_t ml = strlen(s->label);
+		int extra = 0;
+
+		if (ents[i].kind != 'n')
+			continue;
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "MATCH ");
+		put_match_node(s, "n", NULL, ents[i].f[0]);
+		gm_buf_puts(&s->q, " RETURN labels(n)");
+		if ((error = query(s, 1, &r, "cannot roll back")) < 0)
+			return error;
+		labels = elem(elem(elem(elem(r, 1), 0), 0), 1);
+		gm_buf_clear(&s->lit);
+		for (size_t l = 0; labels && l < labels->elements; l++) {
+			const redisReply *x = elem(labels->element[l], 1);
+			struct gm_str ls;
+			size_t k;
+
+			if (!x || x->type != REDIS_REPLY_STRING ||
+			    (x->len == ml && !memcmp(x->str, s->label, ml)))
+				continue;
+			ls.p = x->str;
+			ls.len = x->len;
+			for (k = 0; k < ents[i].nlabels; k++)
+				if (gm_str_eq(ls, ents[i].labels[k]))
+					break;
+			if (k < ents[i].nlabels)
+				continue;
+			gm_buf_putc(&s->lit, ':');
+			gm__cy_put_name(&s->lit, ls);
+			extra = 1;
+		}
+		freeReplyObject(r);
+		if (!extra)
+			continue;
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "MATCH ");
+		put_match_node(s, "n", NULL, ents[i].f[0]);
+		gm_buf_puts(&s->q, " REMOVE n");
+		gm_buf_put(&s->q, s->lit.p, s->lit.len);
+		if ((error = rb_exec(s, NULL, NULL)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+static int rollback_in(struct fdb *s, int64_t run, uint64_t *nodes, uint64_t *rels)
+{
+	struct runrec rr;
+	long long nb;
+	int found, later, error;
+	redisReply *r;
+
+	if ((error = run_keys(s, run)) < 0 || (error = run_get(s, run, &rr, &found)) < 0)
+		return error;
+	if (!found)
+		return gm_error_set(GM_ENOTFOUND, "falkordb %s has no run %" PRId64, s->where, run);
+	if (!strcmp(rr.status, "rolled-back"))
+		return gm_error_set(GM_EINVAL,
+				    "run %" PRId64 " in falkordb %s is already rolled back", run,
+				    s->where);
+	if ((error = rb_check_later(s, run, &later)) < 0)
+		return error;
+	if (rr.graph_created && !later) {
+		/* the graph did not exist before the run, and no later run changed it */
+		const char *argv[2] = {"GRAPH.DELETE", s->graph};
+
+		if ((error = fdb_count(&s->base, nodes, rels)) < 0 && error != GM_EIO)
+			return error;
+		gm_error_clear();
+		error = rcmd(s, &r, "cannot delete the graph", 2, argv, NULL);
+		if (error < 0 && !strstr(gm_error_last(), "empty key"))
+			return error;
+		gm_error_clear();
+		freeReplyObject(r);
+	} else {
+		if ((error = undo_len(s, s->undo_key, &nb)) < 0)
+			return error;
+		for (long long i = nb - 1; i >= 0; i--) {
+			if ((error = undo_blob(s, s->undo_key, i, &r)) < 0)
+				return error;
+			if (r->type == REDIS_REPLY_STRING)
+				error = rb_blob(s, r->str, r->len, nodes, rels);
+			freeReplyObject(r);
+			if (error < 0)
+				return error;
+		}
+	}
+	{
+		const char *argv[2] = {"DEL", s->undo_key};
+
+		if ((error = rcmd(s, &r, "cannot remove the undo log", 2, argv, NULL)) < 0)
+			return error;
+		freeReplyObject(r);
+	}
+	snprintf(rr.status, sizeof(rr.status), "rolled-back");
+	rr.finished = (long long)time(NULL);
+	return run_put(s, run, &rr);
+}
+
+static int fdb_rollback(const char *location, int64_t run, uint64_t *nodes, uint64_t *rels)
+{
+	struct fdb *s = gm_calloc(1, sizeof(*s));
+	struct gm_open_opts o = {.mode = GM_OPEN_WRITE};
+	const char *params = NULL;
+	char *loc = NULL, *qm;
+	int error;
+
+	*nodes = *rels = 0;
+	if (!s || !(loc = gm_strdup(location))) {
+		gm_free(s);
+		return GM_ENOMEM;
+	}
+	if ((qm = strchr(loc, '?'))) {
+		*qm = '\0';
+		params = qm + 1;
+	}
+	snprintf(s->where, sizeof(s->where), "(location)");
+	if ((error = connect_uri(s, loc, &o)) < 0 ||
+	    (error = param(s, params, "key", &s->key, "_key")) < 0 ||
+	    (error = param(s, params, "label", &s->label, "_gmig")) < 0 ||
+	    (error = gm_arena_new(&s->ua)) < 0)
+		goto out;
+	error = rollback_in(s, run, nodes, rels);
+out:
+	gm_free(loc);
+	fdb_close(&s->base);
+	return error;
+}
+
 static const char *const fdb_aliases[] = {"redis", "rediss", NULL};
 
 const struct gm_backend_ops gm_backend_falkordb = {
 	.version = GM_BACKEND_ABI_VERSION,
 	.name = "falkordb",
 	.summary = "FalkorDB graph (falkordb://[user:pass@]host:port/GRAPH), read and write",
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_COUNT | GM_CAP_TXN,
-	.types = GM_TYPE_BIT(GM_T_BOOL) | GM_TYPE_BIT(GM_T_INT) | GM_TYPE_BIT(GM_T_FLOAT) |
-		 GM_TYPE_BIT(GM_T_STRING) | GM_TYPE_BIT(GM_T_LIST) | GM_TYPE_BIT(GM_T_DATE) |
-		 GM_TYPE_BIT(GM_T_LOCALTIME) | GM_TYPE_BIT(GM_T_LOCALDATETIME) |
-		 GM_TYPE_BIT(GM_T_POINT) | GM_TYPE_BIT(GM_T_VECTOR),
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY,
+	.types = FDB_TYPES,
 	.open = fdb_open,
 	.read_next = fdb_read_next,
 	.write_batch = fdb_write_batch,
@@ -1439,4 +2799,8 @@ const struct gm_backend_ops gm_backend_falkordb = {
 	.commit = fdb_commit,
 	.close = fdb_close,
 	.aliases = fdb_aliases,
+	.sync = fdb_sync,
+	.rollback = fdb_rollback,
+	/* lossy=drop leaves out every property FalkorDB cannot store */
+	.drop_types = GM_TYPES_ALL,
 };

@@ -285,8 +285,8 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr,
 			"gmig %s: run %lld was interrupted; continue it with: gmig %s --resume "
 			"--to '%s'%s%s\n",
-			verb, (long long)st.run, verb, a->to, a->checkpoint ? " --checkpoint " : "",
-			a->checkpoint ? a->checkpoint : "");
+			verb, (long long)st.run, verb, gm_uri_redact(a->to, uri, sizeof(uri)),
+			a->checkpoint ? " --checkpoint " : "", a->checkpoint ? a->checkpoint : "");
 	else if (error < 0 && st.verify && st.removed)
 		fprintf(stderr, "gmig %s: '%s' was removed: it did not hold the source exactly\n",
 			verb, gm_uri_redact(a->to, uri, sizeof(uri)));
@@ -300,7 +300,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	else if (error < 0 && st.rolled_back)
 		fprintf(stderr,
 			"gmig %s: run %lld was rolled back: '%s' holds what it held before\n", verb,
-			(long long)st.run, a->to);
+			(long long)st.run, gm_uri_redact(a->to, uri, sizeof(uri)));
 	else if (error < 0 && st.source_backend && st.target_txn &&
 		 st.nodes_written + st.rels_written)
 		fprintf(stderr,

@@ -563,6 +563,20 @@ static const char *pos_of(const struct gm_record *r, char *buf, size_t n)
 
 #define POS pos_of(r, pos, sizeof(pos))
 
+/* The types a dry run lets through: the sink's, widened as --lossy widens them when opened. */
+static uint32_t dry_types(const struct copy *c)
+{
+	uint32_t t = c->dst_ops->types;
+
+	if (!(c->dst_ops->caps & GM_CAP_LOSSY))
+		return t;
+	if (c->o->lossy & GM_LOSSY_STRINGIFY)
+		t = GM_TYPES_ALL;
+	if (c->o->lossy & GM_LOSSY_DROP)
+		t |= c->dst_ops->drop_types ? c->dst_ops->drop_types : GM_TYPE_BIT(GM_T_NULL);
+	return t;
+}
+
 /* Checks one record read from the source; returns GM_EDATA with the reason when it is bad. */
 static int check(struct copy *c, struct gm_record *r)
 {
@@ -591,15 +605,19 @@ static int check(struct copy *c, struct gm_record *r)
 	if ((error = gm_record_canonicalize(r)) < 0)
 		return gm_error_set(error, "invalid %s '%.*s'%s: %s", what, (int)r->key.len,
 				    r->key.p ? r->key.p : "", POS, gm_error_last());
-	if ((bad = gm_record_types(r) & ~(c->dst ? c->dst->types : c->dst_ops->types))) {
+	if ((bad = gm_record_types(r) & ~(c->dst ? c->dst->types : dry_types(c)))) {
 		int t = 0;
 
 		while (!(bad & GM_TYPE_BIT(t)))
 			t++;
-		return gm_error_set(GM_EUNSUPPORTED,
-				    "%s '%.*s'%s has a %s value, which the %s format cannot store",
-				    what, (int)r->key.len, r->key.p ? r->key.p : "", POS,
-				    gm_type_name((enum gm_type)t), c->dst_ops->name);
+		return gm_error_set(
+			GM_EUNSUPPORTED,
+			"%s '%.*s'%s has a %s value, which the %s format cannot store%s", what,
+			(int)r->key.len, r->key.p ? r->key.p : "", POS,
+			gm_type_name((enum gm_type)t), c->dst_ops->name,
+			(c->dst_ops->caps & GM_CAP_LOSSY) && !c->o->lossy
+				? " (--lossy=stringify or drop accepts the loss)"
+				: "");
 	}
 	return 0;
 }

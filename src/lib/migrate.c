@@ -51,6 +51,7 @@ struct mig {
 	int written;		   /* a checkpoint of this run is on disk */
 	int verify_failed;	   /* the committed target differs from the source */
 	int created;		   /* a new run whose target file did not exist before */
+	int opened;		   /* the target was opened: the run started there */
 };
 
 char *gm_checkpoint_default(const char *uri)
@@ -116,6 +117,7 @@ static int on_batch(void *ctx, const struct gm_copy_stats *st, uint64_t position
 	struct mig *m = ctx;
 
 	if (st->batches == 0) { /* the target is open: the run has its id */
+		m->opened = 1;
 		if (st->run > 0)
 			m->ck.run = st->run;
 		if (!m->path || (m->written && position > 0))
@@ -127,11 +129,12 @@ static int on_batch(void *ctx, const struct gm_copy_stats *st, uint64_t position
 	return save(m, st, position, target_pos);
 }
 
-/* What the target holds before a new run: a file is replaced whole; a store is counted. */
+/* What the target holds before a new run: a file is replaced whole; a store is counted
+   (UINT64_MAX: unknown). */
 static void count_before(struct mig *m, const struct gm_backend_ops *ops, const char *loc,
 			 const char *to_uri)
 {
-	if (!(ops->caps & GM_CAP_EXISTING)) {
+	if ((ops->caps & GM_CAP_FILE) && !(ops->caps & GM_CAP_EXISTING)) {
 		m->ck.before_nodes = m->ck.before_rels = 0;
 		return;
 	}
@@ -261,9 +264,12 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 		if ((error = gm__ckpt_read(m.path, &m.ck)) < 0)
 			goto out;
 		if (strcmp(m.ck.from, from_uri) || strcmp(m.ck.to, to_uri)) {
+			char f[1024], t[1024];
+
 			error = gm_error_set(GM_EINVAL,
 					     "the checkpoint '%s' is for --from '%s' --to '%s'",
-					     m.path, m.ck.from, m.ck.to);
+					     m.path, gm_uri_redact(m.ck.from, f, sizeof(f)),
+					     gm_uri_redact(m.ck.to, t, sizeof(t)));
 			goto out;
 		}
 		m.written = 1;
@@ -351,7 +357,9 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	}
 	if (gm_interrupted || error == GM_EINTR)
 		goto out; /* resumable: keep the checkpoint and what was written */
-	if (!o->no_rollback && ops->rollback && m.ck.run > 0 && m.written && file_exists(loc)) {
+	/* a store that records runs rolls back without a checkpoint too (falkordb:) */
+	if (!o->no_rollback && ops->rollback && m.ck.run > 0 && (m.written || m.opened) &&
+	    (!(ops->caps & GM_CAP_FILE) || file_exists(loc))) {
 		char msg[1024];
 		uint64_t n = 0, r = 0;
 
@@ -399,7 +407,7 @@ int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels)
 				    "nothing under its name); there is no run to roll back",
 				    ops->name, loc);
 	}
-	if (!file_exists(loc))
+	if ((ops->caps & GM_CAP_FILE) && !file_exists(loc))
 		return gm_error_set(GM_ENOTFOUND, "'%s' does not exist", loc);
 	return ops->rollback(loc, run, nodes, rels);
 }

@@ -272,7 +272,7 @@ int gm_backend_open(struct gm_backend **out, const char *uri, const struct gm_op
 	if (opts.lossy & GM_LOSSY_STRINGIFY)
 		(*out)->types = GM_TYPES_ALL;
 	if (opts.lossy & GM_LOSSY_DROP)
-		(*out)->types |= GM_TYPE_BIT(GM_T_NULL);
+		(*out)->types |= ops->drop_types ? ops->drop_types : GM_TYPE_BIT(GM_T_NULL);
 	return 0;
 fail:
 	gm_free(location);

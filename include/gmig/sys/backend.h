@@ -194,6 +194,12 @@ struct gm_backend_ops {
 	 * migrate's verify accepts them on records whose source lacks them.
 	 */
 	const char *const *added_props;
+
+	/**
+	 * Optional (GM_CAP_LOSSY). The value types a sink leaves out under
+	 * GM_LOSSY_DROP (counted in gm_backend.dropped); 0 means Null only.
+	 */
+	uint32_t drop_types;
 };
 
 /* ---- verify's digests (the digest slot) ---- */
