@@ -156,7 +156,7 @@ struct gm_copy_stats {
 	int verified;		 /* 1: compared, and the target holds the source exactly */
 	const char *verify_skip; /* static text: why it was not compared, or NULL */
 	double verify_seconds;
-	uint64_t verify_added; /* records equal but for fields the target fills in itself
+	uint64_t verify_added;		 /* records equal but for fields the target fills in itself
 				  (gm_backend_ops.added_props) */
 	struct gm_verify_report *verify; /* the comparison's report when it found a
 					    difference (the call failed), else NULL */
@@ -328,7 +328,7 @@ struct gm_verify_report {
 	uint64_t nodes[2], rels[2]; /* records read from each side (unreadable included) */
 	uint64_t missing[2], extra[2], changed[2]; /* [0] nodes, [1] relationships */
 	uint64_t unreadable[2];			   /* per side */
-	uint64_t added[2]; /* records equal but for properties named in added_ok */
+	uint64_t added[2];	    /* records equal but for properties named in added_ok */
 	int truncated;		    /* max_diffs reached before every differing bucket was
 					 compared: the counts above are lower bounds */
 	uint64_t differing_buckets; /* first-pass buckets whose digests differ */

@@ -138,7 +138,8 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 		st->target_backend ? st->target_backend : "?");
 	if (st->verified && st->verify_added)
 		fprintf(out,
-			"verified: the target holds every record of the source exactly, %llu of them "
+			"verified: the target holds every record of the source exactly, %llu of "
+			"them "
 			"with fields the store fills in itself (%.3f s)\n",
 			(unsigned long long)st->verify_added, st->verify_seconds);
 	else if (st->verified)

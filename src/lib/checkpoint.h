@@ -14,8 +14,8 @@ struct gm_ckpt {
 	enum gm_on_error on_error;
 	enum gm_existing existing;
 	unsigned int lossy;
-	uint64_t position;	 /* source records copied by durable batches */
-	uint64_t target_size;	 /* a file target: its temporary's size at position */
+	uint64_t position;    /* source records copied by durable batches */
+	uint64_t target_size; /* a file target: its temporary's size at position */
 	/* the target's counts before the run, for the verify at its end (UINT64_MAX: unknown) */
 	uint64_t before_nodes, before_rels;
 	struct gm_copy_stats st; /* counts up to position (source/target names unused) */

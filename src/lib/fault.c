@@ -39,14 +39,15 @@ int gm_fault_set(const char *spec)
 	else if (!strncmp(spec, lose, sizeof(lose) - 1))
 		n = spec + sizeof(lose) - 1;
 	else
-		return gm_error_set(GM_EINVAL,
-				    "invalid fault '%s': crash_after_batches:K, fail_after_batches:K "
-				    "or lose_in_batch:K",
-				    spec);
+		return gm_error_set(
+			GM_EINVAL,
+			"invalid fault '%s': crash_after_batches:K, fail_after_batches:K "
+			"or lose_in_batch:K",
+			spec);
 	k = strtoull(n, &end, 10);
 	if (end == n || *end || k == 0)
 		return gm_error_set(GM_EINVAL, "invalid fault '%s': K must be a number > 0", spec);
-	kind = n == spec + sizeof(crash) - 1 ? F_CRASH
+	kind = n == spec + sizeof(crash) - 1  ? F_CRASH
 	       : n == spec + sizeof(lose) - 1 ? F_LOSE
 					      : F_FAIL;
 	at = k;

@@ -613,7 +613,7 @@ static int only_added(const char *const *added_ok, const struct gm_record *a,
 		return 0;
 	if (a->kind == GM_NODE ? !labels_equal(a, b)
 			       : !gm_str_eq(a->type, b->type) || !gm_str_eq(a->from, b->from) ||
-				     !gm_str_eq(a->to, b->to))
+					 !gm_str_eq(a->to, b->to))
 		return 0;
 	while (j < b->nprops) {
 		int c = i == a->nprops ? 1 : gm_str_cmp(a->props[i].key, b->props[j].key);
