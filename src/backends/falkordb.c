@@ -2790,7 +2790,8 @@ const struct gm_backend_ops gm_backend_falkordb = {
 	.version = GM_BACKEND_ABI_VERSION,
 	.name = "falkordb",
 	.summary = "FalkorDB graph (falkordb://[user:pass@]host:port/GRAPH), read and write",
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY |
+		GM_CAP_MERGE_LABELS,
 	.types = FDB_TYPES,
 	.open = fdb_open,
 	.read_next = fdb_read_next,

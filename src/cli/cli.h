@@ -29,7 +29,7 @@ void cli_pad(FILE *out, const char *s, int width);
  * dry run's summary.
  */
 void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_opts *o,
-	      const struct gm_copy_stats *st);
+	      const struct gm_copy_stats *st, int no_verify);
 /** Prints a human-readable number with thin grouping: 1 234 567. */
 /* the text report of gmig verify (also printed when migrate's verify finds a difference) */
 void cli_verify_text(FILE *out, const struct gm_verify_report *r, uint64_t sample);

@@ -273,7 +273,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	if (st.verify && !a->json)
 		cli_verify_text(stderr, st.verify, 0);
 	if (a->dry_run && a->managed && error == 0 && !a->json)
-		cli_plan(report, a->from, a->to, &o, &st);
+		cli_plan(report, a->from, a->to, &o, &st, a->no_verify);
 	if (a->json)
 		summary_json(report, &st, rc, a->dry_run);
 	/* after a failure the table only helps where batches were committed (stores) */

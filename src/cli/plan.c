@@ -13,8 +13,20 @@
 
 #define DEFAULT_BATCH 10000
 
+static int from_stdin(const char *from)
+{
+	const struct gm_backend_ops *ops;
+	const char *loc;
+
+	if (gm_backend_resolve(from, GM_OPEN_READ, &ops, &loc) < 0) {
+		gm_error_clear();
+		return 0;
+	}
+	return (ops->caps & GM_CAP_FILE) && (!*loc || !strcmp(loc, "-"));
+}
+
 void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_opts *o,
-	      const struct gm_copy_stats *st)
+	      const struct gm_copy_stats *st, int no_verify)
 {
 	const struct gm_backend_ops *ops;
 	const char *loc;
@@ -42,12 +54,16 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 		return;
 	}
 	store = (ops->caps & GM_CAP_TXN) != 0;
-	exists = (ops->caps & GM_CAP_FILE) && *loc && stat(loc, &sb) == 0;
 	n = r = 0;
+	if (ops->caps & GM_CAP_FILE)
+		exists = *loc && stat(loc, &sb) == 0;
+	else /* a server's graph: there when it can be counted */
+		exists = gm_backend_count_uri(to, &n, &r) == 1;
+	gm_error_clear();
 	if (!exists)
 		fprintf(out, "  target       %s %s '%s': does not exist\n", ops->name,
 			store ? "store" : "file", loc);
-	else if (store && gm_backend_count_uri(to, &n, &r))
+	else if (store && (!(ops->caps & GM_CAP_FILE) || gm_backend_count_uri(to, &n, &r)))
 		fprintf(out, "  target       %s store '%s': %s, %llu nodes, %llu relationships\n",
 			ops->name, loc, n + r ? "not empty" : "empty", (unsigned long long)n,
 			(unsigned long long)r);
@@ -86,6 +102,18 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 		fprintf(out, "  rate         at most %.0f records/s\n", o->rate);
 	else
 		fprintf(out, "  rate         unlimited\n");
+	if (no_verify)
+		fprintf(out, "  verify       no (--no-verify)\n");
+	else if (!(ops->caps & GM_CAP_READ))
+		fprintf(out, "  verify       no: the target's format cannot be read back\n");
+	else if (o->lossy)
+		fprintf(out, "  verify       no: --lossy changes values on purpose\n");
+	else if (from_stdin(from) || ((ops->caps & GM_CAP_FILE) && (!*loc || !strcmp(loc, "-"))))
+		fprintf(out, "  verify       no: stdin and stdout cannot be read again\n");
+	else
+		fprintf(out,
+			"  verify       the target against the source, every record, after the "
+			"copy\n");
 	/* reading and checking took st->seconds; writing is assumed to take twice that */
 	est = st->seconds * 3;
 	if (o->rate > 0 && (double)records / o->rate > est)
