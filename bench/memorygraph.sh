@@ -15,7 +15,7 @@
 # Times are wall-clock seconds of one run for MemoryGraph (minutes at 1 000 memories), best
 # of 3 for gmig; --no-sync leaves the fsync of the output out (it measures the disk).
 # Usage: bench/memorygraph.sh [build-dir]   (build with CMAKE_BUILD_TYPE=Release or
-# RelWithDebInfo). PEER_N=100 for a quicker peer run, SCALE=0.1 for 100 k / 200 k,
+# RelWithDebInfo). PEER_N=100 for a quicker peer run (PEER_N=0: none), SCALE=0.1 for 100 k / 200 k,
 # BENCH_DIR to keep the (large) generated store between runs.
 set -eu
 cd "$(dirname "$0")/.."
@@ -60,6 +60,7 @@ row() { # what peer-seconds gmig-seconds
 		printf "%-32s memorygraph %8.2f s   gmig %7.3f s   ratio %7.0fx\n", w, p, g, p / g }'
 }
 
+if [ "$PEER_N" -gt 0 ]; then
 echo "MemoryGraph $MG_VERSION vs gmig, $PEER_N memories / $PEER_E relationships (same database)"
 "$G" generate --profile memorygraph --nodes "$PEER_N" --edges "$PEER_E" --seed 42 \
 	--to "memorygraph:$T/mem.db" >/dev/null
@@ -74,6 +75,7 @@ gm_=$(best3 sh -c "rm -f '$T/g.db'; exec '$G' migrate --no-sync --from memorygra
 row "migrate SQLite -> SQLite" "$pm" "$gm_"
 echo "(memorygraph's export keeps current relationships only and at most 20 per memory;"
 echo " gmig's JSONL keeps every row and field: $(wc -l <"$T/g.jsonl") lines)"
+fi
 
 echo "gmig alone, $N memories / $E relationships"
 DB=$W/mg-$N.db
