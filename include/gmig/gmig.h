@@ -136,6 +136,13 @@ struct gm_stat_row {
 
 struct gm_verify_report;
 
+/** A dry run's survey of one value type the target cannot store. */
+struct gm_unstorable {
+	const char *type; /* its name (gm_type_name) */
+	uint64_t records; /* records holding at least one such value */
+	char *first;	  /* the first of them: "node 'n7' (line 9)" */
+};
+
 struct gm_copy_stats {
 	uint64_t nodes_read, nodes_written, rels_read, rels_written, rejected;
 	uint64_t unreadable; /* records read but too broken to tell node from relationship */
@@ -156,6 +163,11 @@ struct gm_copy_stats {
 	int verified;		 /* 1: compared, and the target holds the source exactly */
 	const char *verify_skip; /* static text: why it was not compared, or NULL */
 	double verify_seconds;
+	/* a dry run goes on past values the target cannot store, and lists them here
+	   per type (in order of first appearance); the call then fails unless
+	   on_error is skip */
+	struct gm_unstorable *unstorable;
+	size_t nunstorable;
 	uint64_t verify_added;		 /* records equal but for fields the target fills in itself
 				  (gm_backend_ops.added_props) */
 	struct gm_verify_report *verify; /* the comparison's report when it found a

@@ -180,6 +180,18 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 		gm_json_put_string(&b, st->verify_skip, strlen(st->verify_skip), 0);
 		gm_buf_putc(&b, ',');
 	}
+	if (st->nunstorable) {
+		gm_buf_puts(&b, "\"unstorable\":[");
+		for (size_t i = 0; i < st->nunstorable; i++) {
+			gm_buf_printf(&b, "%s{\"type\":\"%s\",\"records\":%llu,\"first\":",
+				      i ? "," : "", st->unstorable[i].type,
+				      (unsigned long long)st->unstorable[i].records);
+			gm_json_put_string(&b, st->unstorable[i].first,
+					   strlen(st->unstorable[i].first), 0);
+			gm_buf_putc(&b, '}');
+		}
+		gm_buf_puts(&b, "],");
+	}
 	if (st->verified || st->verify)
 		gm_buf_printf(&b, "\"verify_seconds\":%.3f,\"verify_added\":%llu,",
 			      st->verify_seconds, (unsigned long long)st->verify_added);
@@ -270,6 +282,11 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 	report = strcmp(a->to, "-") ? stdout : stderr;
 	if (error < 0)
 		fprintf(stderr, "gmig %s: %s\n", verb, gm_error_last());
+	if (!a->json)
+		for (size_t i = 0; i < st.nunstorable; i++)
+			fprintf(stderr, "  %-14s %10llu record%s, the first: %s\n",
+				st.unstorable[i].type, (unsigned long long)st.unstorable[i].records,
+				st.unstorable[i].records == 1 ? " " : "s", st.unstorable[i].first);
 	if (st.verify && !a->json)
 		cli_verify_text(stderr, st.verify, 0);
 	if (a->dry_run && a->managed && error == 0 && !a->json)
@@ -278,7 +295,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		summary_json(report, &st, rc, a->dry_run);
 	/* after a failure the table only helps where batches were committed (stores) */
 	else if (st.source_backend &&
-		 (error == 0 || (st.target_txn && st.nrows && !st.rolled_back)))
+		 (error == 0 || (st.target_txn && st.nrows && !st.rolled_back && !a->dry_run)))
 		summary_text(error < 0 ? stderr : report, &st, a->dry_run);
 	if (a->managed && !a->dry_run && st.run > 0 && !a->json && error == 0)
 		fprintf(report, "run %lld\n", (long long)st.run);
@@ -302,7 +319,7 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 		fprintf(stderr,
 			"gmig %s: run %lld was rolled back: '%s' holds what it held before\n", verb,
 			(long long)st.run, gm_uri_redact(a->to, uri, sizeof(uri)));
-	else if (error < 0 && st.source_backend && st.target_txn &&
+	else if (error < 0 && st.source_backend && st.target_txn && !a->dry_run &&
 		 st.nodes_written + st.rels_written)
 		fprintf(stderr,
 			"gmig %s: the batches committed to '%s' before the failure stay there "

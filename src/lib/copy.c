@@ -577,6 +577,41 @@ static uint32_t dry_types(const struct copy *c)
 	return t;
 }
 
+/* A dry run notes the types of bad (values the target cannot store) in r's name. */
+static int survey(struct copy *c, const struct gm_record *r, uint32_t bad)
+{
+	struct gm_copy_stats *st = c->st;
+	char pos[96], first[512];
+
+	for (int t = 0; t < GM_T__COUNT; t++) {
+		const char *name = gm_type_name((enum gm_type)t);
+		size_t i;
+
+		if (!(bad & GM_TYPE_BIT(t)))
+			continue;
+		for (i = 0; i < st->nunstorable && strcmp(st->unstorable[i].type, name); i++)
+			;
+		if (i == st->nunstorable) {
+			struct gm_unstorable *u =
+				gm_realloc(st->unstorable, (i + 1) * sizeof(*st->unstorable));
+
+			if (!u)
+				return GM_ENOMEM;
+			st->unstorable = u;
+			memset(&u[i], 0, sizeof(u[i]));
+			u[i].type = name;
+			snprintf(first, sizeof(first), "%s '%.*s'%s",
+				 r->kind == GM_NODE ? "node" : "relationship", (int)r->key.len,
+				 r->key.p ? r->key.p : "", pos_of(r, pos, sizeof(pos)));
+			if (!(u[i].first = gm_strdup(first)))
+				return GM_ENOMEM;
+			st->nunstorable++;
+		}
+		st->unstorable[i].records++;
+	}
+	return 0;
+}
+
 /* Checks one record read from the source; returns GM_EDATA with the reason when it is bad. */
 static int check(struct copy *c, struct gm_record *r)
 {
@@ -608,6 +643,8 @@ static int check(struct copy *c, struct gm_record *r)
 	if ((bad = gm_record_types(r) & ~(c->dst ? c->dst->types : dry_types(c)))) {
 		int t = 0;
 
+		if (!c->dst && (error = survey(c, r, bad)) < 0)
+			return error;
 		while (!(bad & GM_TYPE_BIT(t)))
 			t++;
 		return gm_error_set(
@@ -675,12 +712,20 @@ static int run(struct copy *c)
 		if ((error = check(c, r)) < 0) {
 			char reason[1024];
 
+			int surveyed = error == GM_EUNSUPPORTED && !c->dst &&
+				       c->o->on_error != GM_ON_ERROR_SKIP;
+
 			if (error != GM_EDATA && error != GM_EUNSUPPORTED)
 				return error;
 			snprintf(reason, sizeof(reason), "%s", gm_error_last());
 			if ((error = record_row(c, r, &row)) < 0)
 				return error;
 			c->st->rows[row].read++;
+			if (surveyed) { /* listed in st->unstorable; the dry run goes on */
+				c->st->rejected++;
+				c->st->rows[row].rejected++;
+				continue;
+			}
 			if ((error = reject(c, r, row, reason)) < 0)
 				return error;
 			continue;
@@ -702,6 +747,14 @@ static int run(struct copy *c)
 	}
 	if ((error = flush(c)) < 0)
 		return error;
+	if (c->st->nunstorable && c->o->on_error != GM_ON_ERROR_SKIP)
+		return gm_error_set(GM_EUNSUPPORTED,
+				    "%llu records hold values the %s format cannot store (listed "
+				    "below)%s",
+				    (unsigned long long)c->st->rejected, c->dst_ops->name,
+				    (c->dst_ops->caps & GM_CAP_LOSSY) && !c->o->lossy
+					    ? "; --lossy=stringify or drop accepts the loss"
+					    : "");
 	return finish_job(c);
 }
 
@@ -862,6 +915,9 @@ void gm_copy_stats_free(struct gm_copy_stats *st)
 		gm_verify_report_free(st->verify);
 		gm_free(st->verify);
 	}
+	for (size_t i = 0; i < st->nunstorable; i++)
+		gm_free(st->unstorable[i].first);
+	gm_free(st->unstorable);
 	gm_free(st->source_backend);
 	gm_free(st->target_backend);
 	memset(st, 0, sizeof(*st));

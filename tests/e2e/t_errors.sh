@@ -90,4 +90,20 @@ for k in 1 2 3 5 8 13 21 34 55 89 144 233; do
 	fi
 done
 no_temps "allocation failures leave no temporary file"
+# pre-flight: a dry run lists every value type the target cannot store, with how
+# many records hold one and the first of them, and refuses until --lossy is chosen
+"$GMIG" generate --nodes 100 --edges 100 --seed 4 --to types.jsonl >/dev/null 2>&1
+expect 2 "dry run into a format that cannot store every type" \
+	migrate --dry-run --from types.jsonl --to types.apoc.json
+contains err.txt "records hold values the apoc format cannot store" "... says so"
+for t in Null Base64 Map Date LocalTime Time LocalDateTime DateTime Duration Vector; do
+	check "... lists $t with its count and first record" \
+		grep -Eq "^  $t +[0-9]+ records?, the first: (node|relationship) '" err.txt
+done
+check "... and no type APOC stores" sh -c "! grep -Eq '^  (Boolean|Integer|Float|String|List|Point) ' err.txt"
+absent types.apoc.json "... writes nothing"
+expect 2 "... --json lists them too" migrate --dry-run --json --from types.jsonl --to types.apoc.json
+contains out.txt '"unstorable":[{"type":"Null","records":' "... as unstorable"
+expect 0 "--lossy=stringify accepts the loss" \
+	migrate --dry-run --lossy=stringify --from types.jsonl --to types.apoc.json
 done_testing
