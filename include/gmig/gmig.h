@@ -161,6 +161,8 @@ struct gm_copy_stats {
 			     call failed afterwards (making the summary, verifying it) */
 	/* gm_migrate's comparison of the committed target with the source (gm_verify) */
 	int verified;		 /* 1: compared, and the target holds the source exactly */
+	int verify_failed;	 /* 1: a difference was found, or the target could not be
+				    read back (the call failed) */
 	const char *verify_skip; /* static text: why it was not compared, or NULL */
 	double verify_seconds;
 	/* a dry run goes on past values the target cannot store, and lists them here

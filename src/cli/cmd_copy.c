@@ -305,10 +305,10 @@ static int run_copy(const char *verb, const struct cmd_info *info, struct copy_a
 			"--to '%s'%s%s\n",
 			verb, (long long)st.run, verb, gm_uri_redact(a->to, uri, sizeof(uri)),
 			a->checkpoint ? " --checkpoint " : "", a->checkpoint ? a->checkpoint : "");
-	else if (error < 0 && st.verify && st.removed)
+	else if (error < 0 && st.verify_failed && st.removed)
 		fprintf(stderr, "gmig %s: '%s' was removed: it did not hold the source exactly\n",
 			verb, gm_uri_redact(a->to, uri, sizeof(uri)));
-	else if (error < 0 && st.verify && !st.rolled_back)
+	else if (error < 0 && st.verify_failed && !st.rolled_back)
 		fprintf(stderr,
 			"gmig %s: '%s' keeps what the run wrote; compare with gmig verify\n", verb,
 			gm_uri_redact(a->to, uri, sizeof(uri)));

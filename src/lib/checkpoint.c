@@ -20,7 +20,9 @@
  * record) covered by the durable batches; target_size: a file target's
  * temporary's length at that point (0 for stores); the counts are the run's
  * summary up to position; before_nodes/before_rels: what the target held when
- * the run started (absent when it could not be counted). Unknown keys are ignored (newer gmig versions may add some).
+ * the run started (absent when it could not be counted); committed: 1 once the
+ * copy is committed and only migrate's verification is left (absent before).
+ * Unknown keys are ignored (newer gmig versions may add some).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +104,8 @@ int gm__ckpt_write(const char *path, const struct gm_ckpt *c)
 		gm_buf_printf(&b, ",\"before_nodes\":%llu,\"before_rels\":%llu",
 			      (unsigned long long)c->before_nodes,
 			      (unsigned long long)c->before_rels);
+	if (c->committed)
+		gm_buf_puts(&b, ",\"committed\":1");
 	gm_buf_puts(&b, "}\n");
 	if (b.oom || !(tmp = gm_malloc(n + 5))) {
 		error = GM_ENOMEM;
@@ -313,7 +317,8 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 							   "dropped",
 							   "skipped",
 							   "before_nodes",
-							   "before_rels"};
+							   "before_rels",
+							   "committed"};
 			uint64_t *dst[] = {NULL,
 					   NULL,
 					   &c->batch_size,
@@ -330,7 +335,8 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 					   &c->st.dropped,
 					   &c->st.skipped,
 					   &c->before_nodes,
-					   &c->before_rels};
+					   &c->before_rels,
+					   &c->committed};
 			size_t i;
 
 			for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && strcmp(k, keys[i]); i++)

@@ -18,6 +18,7 @@ struct gm_ckpt {
 	uint64_t target_size; /* a file target: its temporary's size at position */
 	/* the target's counts before the run, for the verify at its end (UINT64_MAX: unknown) */
 	uint64_t before_nodes, before_rels;
+	uint64_t committed;	 /* 1: the copy is committed, only its verification is left */
 	struct gm_copy_stats st; /* counts up to position (source/target names unused) */
 };
 

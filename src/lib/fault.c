@@ -7,7 +7,8 @@
  * "fail_after_batches:K" makes the K-th batch fail with GM_EIO before anything
  * of it is written, for the rollback tests; "lose_in_batch:K" silently leaves
  * the last record of the K-th batch out, a writer bug that only migrate's
- * verify step can see.
+ * verify step can see; "crash_before_verify" ends the process as kill -9 would
+ * once migrate's copy is committed, before it is verified.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,42 +17,61 @@
 #include "fault.h"
 #include "gmig/gmig.h"
 
-enum { F_NONE, F_CRASH, F_FAIL, F_LOSE };
+enum { F_NONE, F_CRASH, F_FAIL, F_LOSE, F_CRASH_VERIFY };
+
+static const struct {
+	const char *prefix;
+	int kind;
+} kinds[] = {
+	{"crash_after_batches:", F_CRASH},
+	{"fail_after_batches:", F_FAIL},
+	{"lose_in_batch:", F_LOSE},
+	{"crash_before_verify", F_CRASH_VERIFY},
+};
 
 static int kind;
 static uint64_t at;
 
 int gm_fault_set(const char *spec)
 {
-	static const char crash[] = "crash_after_batches:", failp[] = "fail_after_batches:",
-			  lose[] = "lose_in_batch:";
-	const char *n;
+	const char *n = NULL;
 	char *end;
 	unsigned long long k;
+	size_t i;
 
 	kind = F_NONE;
 	if (!spec || !*spec)
 		return 0;
-	if (!strncmp(spec, crash, sizeof(crash) - 1))
-		n = spec + sizeof(crash) - 1;
-	else if (!strncmp(spec, failp, sizeof(failp) - 1))
-		n = spec + sizeof(failp) - 1;
-	else if (!strncmp(spec, lose, sizeof(lose) - 1))
-		n = spec + sizeof(lose) - 1;
-	else
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(spec, kinds[i].prefix, strlen(kinds[i].prefix))) {
+			n = spec + strlen(kinds[i].prefix);
+			break;
+		}
+	if (!n)
 		return gm_error_set(
 			GM_EINVAL,
-			"invalid fault '%s': crash_after_batches:K, fail_after_batches:K "
-			"or lose_in_batch:K",
+			"invalid fault '%s': crash_after_batches:K, fail_after_batches:K, "
+			"lose_in_batch:K or crash_before_verify",
 			spec);
+	if (kinds[i].kind == F_CRASH_VERIFY) {
+		if (*n)
+			return gm_error_set(GM_EINVAL, "invalid fault '%s': crash_before_verify",
+					    spec);
+		kind = F_CRASH_VERIFY;
+		return 0;
+	}
 	k = strtoull(n, &end, 10);
 	if (end == n || *end || k == 0)
 		return gm_error_set(GM_EINVAL, "invalid fault '%s': K must be a number > 0", spec);
-	kind = n == spec + sizeof(crash) - 1  ? F_CRASH
-	       : n == spec + sizeof(lose) - 1 ? F_LOSE
-					      : F_FAIL;
+	kind = kinds[i].kind;
 	at = k;
 	return 0;
+}
+
+void gm__fault_before_verify(void)
+{
+	if (kind == F_CRASH_VERIFY)
+		_exit(137);
 }
 
 int gm__fault_before_batch(uint64_t n)

@@ -13,4 +13,7 @@ size_t gm__fault_lost(uint64_t n, size_t records);
 /** Called after the n-th batch is written and checkpointed: ends the process when asked. */
 void gm__fault_after_batch(uint64_t n);
 
+/** Called by migrate between the committed copy and its verification. */
+void gm__fault_before_verify(void);
+
 #endif

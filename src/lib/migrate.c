@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "fault.h"
 #include "gmig/sys/backend.h"
 #include "io.h"
 #include "util.h"
@@ -173,7 +174,7 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	}
 	if (gm_backend_resolve(from_uri, GM_OPEN_READ, &src_ops, &src_loc) < 0 ||
 	    gm_backend_resolve(to_uri, GM_OPEN_WRITE, &ops, &to_loc) < 0)
-		return gm_error_set(GM_EINVAL, "verifying the copy: %s", gm_error_last());
+		return GM_EINVAL; /* gm_backend_resolve said why (gm_migrate resolved both before) */
 	if (((src_ops->caps & GM_CAP_FILE) && (!*src_loc || !strcmp(src_loc, "-"))) ||
 	    ((ops->caps & GM_CAP_FILE) && (!*to_loc || !strcmp(to_loc, "-")))) {
 		st->verify_skip = "stdin and stdout cannot be read again";
@@ -193,7 +194,12 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	st->verify_seconds = gm__seconds_since(&t0);
 	if (error < 0) {
 		gm_free(rep);
-		return gm_error_set(error, "verifying the copy: %s", gm_error_last());
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", gm_error_last()); /* not formatted into itself */
+		m->verify_failed = st->verify_failed =
+			1; /* a copy that cannot be read back is not known to be exact */
+		return gm_error_set(error, "the copy could not be verified: %s", msg);
 	}
 	for (size_t i = 0; i < st->nrows; i++)
 		rejected[st->rows[i].is_rel != 0] += st->rows[i].rejected;
@@ -211,7 +217,7 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 		return 0;
 	}
 	st->verify = rep;
-	m->verify_failed = 1;
+	m->verify_failed = st->verify_failed = 1;
 	return gm_error_set(GM_EDATA,
 			    "the target differs from the source: nodes %llu missing, %llu changed, "
 			    "%llu extra; relationships %llu missing, %llu changed, %llu extra",
@@ -232,6 +238,26 @@ static int remove_target(const char *loc)
 	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++)
 		if (snprintf(p, sizeof(p), "%s%s", loc, side[i]) < (int)sizeof(p))
 			unlink(p);
+	return 0;
+}
+
+/* The session of a resumed run whose copy was committed: nothing to copy, the
+   names for the summary (the counts are the checkpoint's, in m->base). */
+static int committed_session(struct mig *m, const char *from_uri,
+			     const struct gm_backend_ops *to_ops, struct gm_copy_stats *session)
+{
+	const struct gm_backend_ops *ops;
+	const char *loc;
+	int error;
+
+	if ((error = gm_backend_resolve(from_uri, GM_OPEN_READ, &ops, &loc)) < 0)
+		return error;
+	if (!(session->source_backend = gm_strdup(ops->name)) ||
+	    !(session->target_backend = gm_strdup(to_ops->name)))
+		return GM_ENOMEM;
+	session->target_txn = (to_ops->caps & GM_CAP_TXN) != 0;
+	session->committed = 1;
+	m->opened = 1;
 	return 0;
 }
 
@@ -291,7 +317,10 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 		co.existing = m.ck.existing;
 		co.lossy = m.ck.lossy;
 		co.run = m.ck.run;
-		if (m.ck.position > 0) {
+		if (m.ck.committed) {
+			if ((error = gm_copy_stats_add(&m.base, &m.ck.st)) < 0)
+				goto out;
+		} else if (m.ck.position > 0) {
 			co.skip = m.ck.position;
 			co.resume_nodes = m.ck.st.nodes_written;
 			co.resume_rels = m.ck.st.rels_written;
@@ -336,9 +365,13 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	}
 	co.batch_done = on_batch;
 	co.batch_ctx = &m;
-	gm_io_set_keep_interrupted(m.path != NULL);
-	error = gm_copy(from_uri, to_uri, &co, &session);
-	gm_io_set_keep_interrupted(0);
+	if (m.ck.committed) { /* interrupted after the commit: only the verify is left */
+		error = committed_session(&m, from_uri, ops, &session);
+	} else {
+		gm_io_set_keep_interrupted(m.path != NULL);
+		error = gm_copy(from_uri, to_uri, &co, &session);
+		gm_io_set_keep_interrupted(0);
+	}
 
 	/* the run's summary: earlier sessions plus this one */
 	stats->source_backend = session.source_backend;
@@ -350,8 +383,21 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	if ((rerr = gm_copy_stats_add(stats, &m.base)) == 0)
 		rerr = gm_copy_stats_add(stats, &session);
 	stats->run = m.ck.run;
-	if (error == 0 && rerr == 0 && !o->no_verify)
+	if (error == 0 && rerr == 0 && !o->no_verify) {
+		/* a resume after an interruption from here on only verifies */
+		if (m.path && !m.ck.committed) {
+			m.ck.committed = 1;
+			gm_copy_stats_free(&m.ck.st);
+			if ((rerr = gm_copy_stats_add(&m.ck.st, stats)) < 0 ||
+			    (rerr = gm__ckpt_write(m.path, &m.ck)) < 0) {
+				error = rerr; /* the copy stands; only its report failed */
+				goto out;
+			}
+			m.written = 1;
+		}
+		gm__fault_before_verify();
 		error = verify_after(&m, from_uri, to_uri, ops, stats);
+	}
 	if (error == 0) { /* the copy is committed: a failed summary changes nothing of it */
 		if (m.path)
 			unlink(m.path);
@@ -370,7 +416,9 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	if (gm_interrupted || error == GM_EINTR)
 		goto out; /* resumable: keep the checkpoint and what was written */
 	/* a store that records runs rolls back without a checkpoint too (falkordb:) */
-	if (!o->no_rollback && ops->rollback && m.ck.run > 0 && (m.written || m.opened) &&
+	/* (a resumed session that failed before its target opened wrote nothing) */
+	if (!o->no_rollback && ops->rollback && m.ck.run > 0 &&
+	    (o->resume ? m.opened : m.written || m.opened) &&
 	    (!(ops->caps & GM_CAP_FILE) || file_exists(loc))) {
 		char msg[1024];
 		uint64_t n = 0, r = 0;

@@ -73,4 +73,32 @@ check "from stdin: exit 0" test $? = 0
 contains out.txt "not verified: stdin and stdout cannot be read again" "... and why not"
 expect 0 "to a write-only format" migrate --from mg.jsonl --to out.cypher
 contains out.txt "not verified: the target's format cannot be read back" "... and why not"
+# kill -9 between the committed copy and its verification: --resume only verifies
+for t in cv.jsonl sqlite:cv.db memorygraph:cv.mg; do
+	src=src.jsonl
+	case $t in memorygraph:*) src=mg.jsonl ;; esac
+	GMIG_FAULT=crash_before_verify "$GMIG" migrate --from $src --to $t --batch-size 100 \
+		>/dev/null 2>&1
+	check "killed before verifying $t" test $? = 137
+	f=${t#*:}
+	check "... the checkpoint says committed" grep -q '"committed":1' "$f.gmig-checkpoint"
+	expect 0 "... --resume" migrate --resume --to $t
+	contains out.txt "verified: the target holds every record of the source exactly" \
+		"... verifies the copy"
+	absent "$f.gmig-checkpoint" "... and removes the checkpoint"
+done
+# ... and a copy changed in between is found and removed
+GMIG_FAULT=crash_before_verify "$GMIG" migrate --from src.jsonl --to cw.jsonl >/dev/null 2>&1
+check "killed before verifying cw.jsonl" test $? = 137
+sed -i '5d' cw.jsonl
+expect 2 "... --resume after the file lost a line" migrate --resume --to cw.jsonl
+contains err.txt "the copy could not be verified: 'cw.jsonl' (line 1201): the end line counts" \
+	"... finds it, naming the file and line"
+absent cw.jsonl "... and removes the file"
+GMIG_FAULT=crash_before_verify "$GMIG" migrate --from src.jsonl --to cx.jsonl >/dev/null 2>&1
+sed -i '5s/"id":"n3"/"id":"n3x"/' cx.jsonl
+expect 2 "... --resume after a key changed" migrate --resume --to cx.jsonl
+contains err.txt "the target differs from the source: nodes 1 missing, 0 changed, 1 extra" \
+	"... finds the difference"
+absent cx.jsonl "... and removes the file"
 done_testing
