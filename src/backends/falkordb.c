@@ -40,7 +40,10 @@
  * no-op). Before its relationships are written, the endpoints not written in
  * this run are looked up; a missing one is a bad record (GM_EDATA). Within one
  * run a key may be written once (GM_EDATA "cannot store two nodes with one
- * key"); the run remembers keys as 128-bit hashes (keyset.h).
+ * key"); the run remembers keys as 128-bit hashes (keyset.h). Keys the graph
+ * held before the run follow gm_open_opts.existing: upsert (above), skip
+ * (the stored record is kept, counted in b->skipped) or fail (GM_EDATA); see
+ * "keys from before" for what counts as held before.
  *
  * Values FalkorDB stores (4.16): Boolean, Integer, Float (all, NaN/Inf as
  * 0.0/0.0 and 1.0/0.0, subnormals as m * 2.0^-1074), String without NUL
@@ -164,6 +167,13 @@ struct fdb {
 	struct gm_arena *la;
 	struct gm_record *lrecs;
 	size_t lcap;
+	/* keys from before the run (see "keys from before"): the policy; the
+	   relationship types with a range index on the key property, listed at open */
+	enum gm_existing existing;
+	char **ktypes;
+	size_t nktypes;
+	struct gm_record *xrecs; /* the batch without the records it skips */
+	size_t xcap;
 };
 
 /* ---- connection ---- */
@@ -1972,6 +1982,181 @@ static int undo_batch(struct fdb *s, const struct gm_record *recs, size_t n)
 	return 0;
 }
 
+/*
+ * ---- keys from before (--skip-duplicates, --fail-on-existing) ----
+ *
+ * A record's key is "from before" when the graph held it before this run: a
+ * node with the marker label and the key, or a relationship with the key of
+ * any type that has a range index on the key property (the types gmig wrote
+ * with keys; listed at open, so the types this run adds are left out: their
+ * keys are all this run's). A key the run wrote itself is not from before:
+ * within one process check_dups refuses it first, and after a resume the
+ * batch written again has its records in the last undo blob (s->touched),
+ * which a record from before never has (it was skipped or failed, never
+ * written). A graph the run created holds nothing from before.
+ */
+
+/* The relationship types with a range index on the key property, into s->ktypes. */
+static int list_key_types(struct fdb *s)
+{
+	redisReply *r;
+	const redisReply *rows;
+	int error;
+
+	gm_buf_clear(&s->q);
+	gm_buf_puts(&s->q, "CALL db.indexes() YIELD label, types, entitytype WHERE entitytype = "
+			   "'RELATIONSHIP' AND 'RANGE' IN types[");
+	gm__cy_put_string(&s->q, s->key, strlen(s->key), CY);
+	gm_buf_puts(&s->q, "] RETURN label ORDER BY label");
+	if ((error = query(s, 1, &r, "cannot list the indexes")) < 0)
+		return error;
+	rows = elem(r, 1);
+	if (rows && rows->elements && !(s->ktypes = gm_calloc(rows->elements, sizeof(char *)))) {
+		freeReplyObject(r);
+		return GM_ENOMEM;
+	}
+	for (size_t i = 0; rows && i < rows->elements; i++) {
+		const redisReply *l = elem(elem(rows->element[i], 0), 1);
+
+		if (!l || l->type != REDIS_REPLY_STRING)
+			continue;
+		if (!(s->ktypes[s->nktypes] = gm_malloc(l->len + 1))) {
+			freeReplyObject(r);
+			return GM_ENOMEM;
+		}
+		memcpy(s->ktypes[s->nktypes], l->str, l->len);
+		s->ktypes[s->nktypes++][l->len] = '\0';
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+/* Runs s->q (RETURN DISTINCT k) and adds every k of the reply to set. */
+static int found_keys(struct fdb *s, struct gm_keyset *set)
+{
+	redisReply *r;
+	const redisReply *rows;
+	int error;
+
+	if ((error = query(s, 1, &r, "cannot look up keys")) < 0)
+		return error;
+	rows = elem(r, 1);
+	for (size_t i = 0; rows && i < rows->elements && !error; i++) {
+		const redisReply *k = elem(elem(rows->element[i], 0), 1);
+
+		if (k && k->type == REDIS_REPLY_STRING &&
+		    gm_keyset_put(set, k->str, k->len, 0, NULL) < 0)
+			error = GM_ENOMEM;
+	}
+	freeReplyObject(r);
+	return error;
+}
+
+/* "UNWIND [<the batch's node keys or keyed relationship keys>] AS k", or 0 when none. */
+static int put_batch_keys(struct fdb *s, const struct gm_record *recs, size_t n, enum gm_kind kind)
+{
+	int rows = 0;
+
+	gm_buf_clear(&s->q);
+	gm_buf_puts(&s->q, "UNWIND [");
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].kind != kind || !recs[i].key.p)
+			continue;
+		if (rows++)
+			gm_buf_putc(&s->q, ',');
+		gm__cy_put_string(&s->q, recs[i].key.p, recs[i].key.len, CY);
+	}
+	gm_buf_puts(&s->q, "] AS k");
+	return rows;
+}
+
+/*
+ * Applies s->existing to the batch: GM_EDATA for the first record whose key
+ * is from before (fail), or *out / *nout = the batch without them (skip,
+ * *skipped of them). Nothing is written here.
+ */
+static int keep_existing(struct fdb *s, const struct gm_record *recs, size_t n,
+			 const struct gm_record **out, size_t *nout, uint64_t *skipped)
+{
+	struct gm_keyset *found[2] = {NULL, NULL};
+	char who[200];
+	int error;
+
+	*out = recs;
+	*nout = n;
+	*skipped = 0;
+	if (s->existing == GM_EXISTING_UPSERT || s->graph_created || !n)
+		return 0;
+	if ((error = gm_keyset_new(&found[0])) < 0 || (error = gm_keyset_new(&found[1])) < 0)
+		goto out;
+	if (put_batch_keys(s, recs, n, GM_NODE)) {
+		gm_buf_puts(&s->q, " MATCH (n:");
+		gm__cy_put_name(&s->q, gm_str_c(s->label));
+		gm_buf_puts(&s->q, " {");
+		gm__cy_put_name(&s->q, gm_str_c(s->key));
+		gm_buf_puts(&s->q, ": k}) RETURN DISTINCT k");
+		if ((error = found_keys(s, found[0])) < 0)
+			goto out;
+	}
+	for (size_t t = 0; t < s->nktypes; t++) {
+		if (!put_batch_keys(s, recs, n, GM_REL))
+			break;
+		gm_buf_puts(&s->q, " MATCH ()-[r:");
+		gm__cy_put_name(&s->q, gm_str_c(s->ktypes[t]));
+		gm_buf_puts(&s->q, " {");
+		gm__cy_put_name(&s->q, gm_str_c(s->key));
+		gm_buf_puts(&s->q, ": k}]->() RETURN DISTINCT k");
+		if ((error = found_keys(s, found[1])) < 0)
+			goto out;
+	}
+	if (s->existing == GM_EXISTING_SKIP && n > s->xcap) {
+		struct gm_record *p = gm_realloc(s->xrecs, n * sizeof(*p));
+
+		if (!p) {
+			error = GM_ENOMEM;
+			goto out;
+		}
+		s->xrecs = p;
+		s->xcap = n;
+	}
+	*nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct gm_record *r = &recs[i];
+		int there = r->key.p &&
+			    gm_keyset_get(found[r->kind == GM_REL], r->key.p, r->key.len, NULL);
+
+		if (there) { /* unless this run wrote it (a resumed run's repeated batch) */
+			ident_rec(&s->id, r);
+			if (s->id.oom) {
+				error = GM_ENOMEM;
+				goto out;
+			}
+			there = !gm_keyset_get(s->touched, s->id.p, s->id.len, NULL);
+		}
+		if (there && s->existing == GM_EXISTING_FAIL) {
+			describe(r, who, sizeof(who));
+			error = gm_error_set(
+				GM_EDATA,
+				"invalid %s for falkordb %s: its key is already in the "
+				"graph (--fail-on-existing)",
+				who, s->where);
+			goto out;
+		}
+		if (there)
+			(*skipped)++;
+		else if (s->existing == GM_EXISTING_SKIP)
+			s->xrecs[(*nout)++] = *r;
+	}
+	if (s->existing == GM_EXISTING_SKIP)
+		*out = s->xrecs;
+	else
+		*nout = n;
+out:
+	gm_keyset_free(found[0]);
+	gm_keyset_free(found[1]);
+	return error;
+}
+
 /* ---- lossy ---- */
 
 /* Whether FalkorDB stores v exactly. */
@@ -2059,7 +2244,9 @@ static int lossy_batch(struct fdb *s, const struct gm_record *recs, size_t n,
 static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, size_t n)
 {
 	struct fdb *s = (struct fdb *)b;
-	uint64_t dropped = 0;
+	const struct gm_record *w;
+	size_t wn;
+	uint64_t dropped = 0, skipped = 0;
 	int error;
 
 	if (s->lossy && (error = lossy_batch(s, recs, n, &recs, &dropped)) < 0)
@@ -2071,12 +2258,15 @@ static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, s
 		return gm__fdb_bulk_write(s->bulk, recs, n, &b->nodes_written, &b->rels_written);
 	if ((error = check_dups(s, recs, n)) < 0)
 		return error;
-	if ((error = undo_batch(s, recs, n)) < 0)
+	/* w: what is written; the records skipped count as written (and are in the run's keys) */
+	if ((error = keep_existing(s, recs, n, &w, &wn, &skipped)) < 0)
 		return error;
-	if ((error = write_nodes(s, recs, n)) < 0)
+	if ((error = undo_batch(s, w, wn)) < 0)
+		return error;
+	if ((error = write_nodes(s, w, wn)) < 0)
 		return error;
 	/* the batch's nodes count as written once all of it is (a failed batch is retried) */
-	if ((error = write_rels(s, recs, n)) < 0)
+	if ((error = write_rels(s, w, wn)) < 0)
 		return error;
 	for (size_t i = 0; i < n; i++) {
 		if (recs[i].kind == GM_NODE &&
@@ -2092,6 +2282,7 @@ static int fdb_write_batch(struct gm_backend *b, const struct gm_record *recs, s
 		}
 	}
 	b->dropped += dropped;
+	b->skipped += skipped;
 	return 0;
 }
 
@@ -2116,6 +2307,10 @@ static int fdb_close(struct gm_backend *b)
 	gm_arena_free(s->ua);
 	gm_arena_free(s->la);
 	gm_free(s->lrecs);
+	gm_free(s->xrecs);
+	for (size_t i = 0; i < s->nktypes; i++)
+		gm_free(s->ktypes[i]);
+	gm_free(s->ktypes);
 	gm_free(s->runs_key);
 	gm_free(s->undo_key);
 	gm_keyset_free(s->nodes);
@@ -2186,6 +2381,9 @@ static int open_write(struct fdb *s, const char *params)
 		return error;
 	if ((error = open_bulk(s, params)) < 0 || s->bulk)
 		return error; /* the bulk load makes its indexes at the end */
+	if (s->existing != GM_EXISTING_UPSERT && !s->graph_created &&
+	    (error = list_key_types(s)) < 0)
+		return error;
 	gm_buf_clear(&s->q);
 	gm_buf_puts(&s->q, "CREATE INDEX FOR (n:");
 	gm__cy_put_name(&s->q, gm_str_c(s->label));
@@ -2226,6 +2424,7 @@ static int fdb_open(struct gm_backend **out, const char *location, const struct 
 	}
 	s->writing = o->mode == GM_OPEN_WRITE;
 	s->lossy = o->lossy;
+	s->existing = o->existing;
 	s->resume_run = o->run;
 	if ((error = s->writing ? open_write(s, o->params) : open_read(s)) < 0)
 		goto fail;
@@ -2790,7 +2989,8 @@ const struct gm_backend_ops gm_backend_falkordb = {
 	.version = GM_BACKEND_ABI_VERSION,
 	.name = "falkordb",
 	.summary = "FalkorDB graph (falkordb://[user:pass@]host:port/GRAPH), read and write",
-	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY,
+	.caps = GM_CAP_READ | GM_CAP_WRITE | GM_CAP_COUNT | GM_CAP_TXN | GM_CAP_LOSSY |
+		GM_CAP_EXISTING,
 	.types = FDB_TYPES,
 	.open = fdb_open,
 	.read_next = fdb_read_next,
