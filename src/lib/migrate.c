@@ -21,9 +21,10 @@
  *              source, keyed and exact (gm_verify). Allowed: the records the
  *              run rejected (--on-error=skip) missing, the ones it skipped
  *              (--skip-duplicates) different, and as many extra records as the
- *              target held before the run. Not compared: --lossy runs (values
- *              change on purpose), write-only formats, stdin/stdout. A
- *              difference fails the run, which is then rolled back
+ *              target held before the run. Not compared: --lossy runs and
+ *              targets with lossy= (values change on purpose), write-only
+ *              formats, stdin/stdout. A difference fails the run, which is
+ *              then rolled back
  *   failure    (not an interruption) the run's writes are removed: rollback op
  *              of a store that records runs; files leave nothing under the final
  *              name anyway, memorygraph: rolls back its one transaction itself.
@@ -156,6 +157,7 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	uint64_t rejected[2] = {0, 0}, before[2] = {m->ck.before_nodes, m->ck.before_rels};
 	const struct gm_backend_ops *src_ops;
 	const char *src_loc, *to_loc;
+	struct gm_str lossy;
 	int error, ok = 1;
 
 	if (!(ops->caps & GM_CAP_READ)) {
@@ -172,6 +174,10 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	}
 	if (m->ck.lossy) {
 		st->verify_skip = "--lossy changes values on purpose";
+		return 0;
+	}
+	if (strchr(to_loc, '?') && gm_params_get(strchr(to_loc, '?') + 1, "lossy", &lossy)) {
+		st->verify_skip = "lossy= changes values on purpose";
 		return 0;
 	}
 	if (!(rep = gm_malloc(sizeof(*rep))))
