@@ -19,7 +19,8 @@
  *              it is written again from the start
  *   verify     (unless no_verify) the committed target is compared with the
  *              source, keyed and exact (gm_verify). Allowed: the records the
- *              run rejected (--on-error=skip) missing, the ones it skipped
+ *              run rejected (--on-error=skip) missing (or different, when the
+ *              target held their key before), the ones it skipped
  *              (--skip-duplicates) different, and as many extra records as the
  *              target held before the run. Not compared: --lossy runs and
  *              targets with lossy= (values change on purpose), write-only
@@ -193,8 +194,10 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	}
 	for (size_t i = 0; i < st->nrows; i++)
 		rejected[st->rows[i].is_rel != 0] += st->rows[i].rejected;
+	/* a rejected record whose key the target held before is different, not missing */
 	for (int k = 0; k < 2; k++)
-		ok &= rep->missing[k] <= rejected[k] && rep->changed[k] <= st->skipped &&
+		ok &= rep->missing[k] <= rejected[k] &&
+		      rep->missing[k] + rep->changed[k] <= rejected[k] + st->skipped &&
 		      (before[k] == UINT64_MAX || rep->extra[k] <= before[k]);
 	ok &= !rep->unreadable[1];
 	if (ok) {
