@@ -29,15 +29,20 @@
  * "CYPHER k=v" parameters cannot hold date(), point() or vecf32() calls):
  *   UNWIND [{k:'n1', p:{_key:'n1', age:42}}, ...] AS row
  *     MERGE (n:_gmig {_key: row.k}) SET n = row.p             -- nodes, in order
+ *     [RETURN row.k, labels(n)]       -- when the graph held nodes before the run
+ *   UNWIND ['n1', ...] AS k MATCH (n:_gmig {_key: k}) REMOVE n:X -- labels a node
+ *                                       had that its record has not, per set
  *   UNWIND ['n1', ...] AS k MATCH (n:_gmig {_key: k}) SET n:A:B -- per label set
  *   UNWIND [{s:'n1', e:'n2', k:'r1', p:{...}}, ...] AS row
  *     MATCH (a:_gmig {_key: row.s}) MATCH (b:_gmig {_key: row.e})
  *     MERGE (a)-[r:T {_key: row.k}]->(b) SET r = row.p        -- per type
  * (a relationship without a key is CREATEd: re-runs duplicate it, as in the
- * sqlite store). So a re-run upserts and never duplicates: properties are
- * replaced, labels only added. Each query is atomic, a batch is not: when a
- * batch fails after its nodes were written, they stay (re-writing them is a
- * no-op). Before its relationships are written, the endpoints not written in
+ * sqlite store). So a re-run upserts and never duplicates: properties and
+ * labels are replaced. A keyed relationship is found by its type, endpoints
+ * and key: one whose key the graph holds with another type or other
+ * endpoints is created next to it. Each query is atomic, a batch is not:
+ * when a batch fails after its nodes were written, they stay (re-writing them
+ * is a no-op). Before its relationships are written, the endpoints not written in
  * this run are looked up; a missing one is a bad record (GM_EDATA). Within one
  * run a key may be written once (GM_EDATA "cannot store two nodes with one
  * key"); the run remembers keys as 128-bit hashes (keyset.h). Keys the graph
@@ -88,7 +93,7 @@
  * back run S first"); when R created the graph and no later run has entries
  * it deletes the graph (GRAPH.DELETE); otherwise it undoes the blobs last to
  * first (relationships deleted or SET back, nodes DETACH DELETEd or SET back
- * and their added labels REMOVEd), deletes the undo list and marks R
+ * with their labels from before), deletes the undo list and marks R
  * rolled-back. Every step can be repeated, so an interrupted rollback can be
  * run again. Resuming run R (gm_open_opts.run) continues its id and undo
  * list; the last blob's records count as touched. commit() marks the run
@@ -1079,6 +1084,112 @@ static int same_labels(const struct gm_record *a, const struct gm_record *b)
 	return 1;
 }
 
+/* ":A:B", the labels of reply cell list that are neither the marker nor in r's labels */
+static void extra_labels(struct fdb *s, struct gm_buf *b, const redisReply *list,
+			 const struct gm_str *labels, size_t nlabels)
+{
+	size_t ml = strlen(s->label);
+
+	for (size_t l = 0; list && list->type == REDIS_REPLY_ARRAY && l < list->elements; l++) {
+		const redisReply *x = elem(list->element[l], 1);
+		struct gm_str ls;
+		size_t k;
+
+		if (!x || x->type != REDIS_REPLY_STRING ||
+		    (x->len == ml && !memcmp(x->str, s->label, ml)))
+			continue;
+		ls.p = x->str;
+		ls.len = x->len;
+		for (k = 0; k < nlabels; k++)
+			if (gm_str_eq(ls, labels[k]))
+				break;
+		if (k < nlabels)
+			continue;
+		gm_buf_putc(b, ':');
+		gm__cy_put_name(b, ls);
+	}
+}
+
+/*
+ * An upsert replaces a node's labels: r is the MERGE's reply (row.k,
+ * labels(n) before the batch's labels are set); the labels a node had that
+ * its record has not are REMOVEd, one query per distinct set of them.
+ */
+static int drop_labels(struct fdb *s, const struct gm_record *recs, size_t n, const redisReply *r)
+{
+	const redisReply *rows = elem(r, 1);
+	struct gm_keyset *idx = NULL;
+	struct extra {
+		size_t off, len; /* the ":A:B" text in s->lit */
+		struct gm_str key;
+	} *ex = NULL;
+	size_t nex = 0;
+	int error;
+
+	if (!rows || !rows->elements)
+		return 0;
+	if ((error = gm_keyset_new(&idx)) < 0)
+		return error;
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].kind == GM_NODE &&
+		    gm_keyset_put(idx, recs[i].key.p, recs[i].key.len, (uint32_t)i, NULL) < 0) {
+			error = GM_ENOMEM;
+			goto out;
+		}
+	if (!(ex = gm_malloc(rows->elements * sizeof(*ex)))) {
+		error = GM_ENOMEM;
+		goto out;
+	}
+	gm_buf_clear(&s->lit);
+	for (size_t i = 0; i < rows->elements; i++) {
+		const redisReply *k = elem(elem(rows->element[i], 0), 1);
+		size_t off = s->lit.len;
+		uint32_t j;
+
+		if (!k || k->type != REDIS_REPLY_STRING || !gm_keyset_get(idx, k->str, k->len, &j))
+			continue;
+		extra_labels(s, &s->lit, elem(elem(rows->element[i], 1), 1), recs[j].labels,
+			     recs[j].nlabels);
+		if (s->lit.len > off)
+			ex[nex++] = (struct extra){off, s->lit.len - off, recs[j].key};
+	}
+	if (s->lit.oom) {
+		error = GM_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nex && !error; i++) {
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (ex[j].len == ex[i].len &&
+			    !memcmp(s->lit.p + ex[j].off, s->lit.p + ex[i].off, ex[i].len))
+				break;
+		if (j < i)
+			continue;
+		gm_buf_clear(&s->q);
+		gm_buf_puts(&s->q, "UNWIND [");
+		for (j = i; j < nex; j++) {
+			if (ex[j].len != ex[i].len ||
+			    memcmp(s->lit.p + ex[j].off, s->lit.p + ex[i].off, ex[i].len))
+				continue;
+			if (j > i)
+				gm_buf_putc(&s->q, ',');
+			gm__cy_put_string(&s->q, ex[j].key.p, ex[j].key.len, CY);
+		}
+		gm_buf_puts(&s->q, "] AS k MATCH (n:");
+		gm__cy_put_name(&s->q, gm_str_c(s->label));
+		gm_buf_puts(&s->q, " {");
+		gm__cy_put_name(&s->q, gm_str_c(s->key));
+		gm_buf_puts(&s->q, ": k}) REMOVE n");
+		gm_buf_put(&s->q, s->lit.p + ex[i].off, ex[i].len);
+		error = exec(s, "cannot remove labels");
+	}
+out:
+	gm_keyset_free(idx);
+	gm_free(ex);
+	return error;
+}
+
 static int write_nodes(struct fdb *s, const struct gm_record *recs, size_t n)
 {
 	int error;
@@ -1106,8 +1217,20 @@ static int write_nodes(struct fdb *s, const struct gm_record *recs, size_t n)
 	gm_buf_puts(&s->q, " {");
 	gm__cy_put_name(&s->q, gm_str_c(s->key));
 	gm_buf_puts(&s->q, ": row.k}) SET n = row.p");
-	if ((error = exec(s, "cannot write nodes")) < 0)
-		return error;
+	if (s->graph_created) {
+		if ((error = exec(s, "cannot write nodes")) < 0)
+			return error;
+	} else {
+		redisReply *r;
+
+		gm_buf_puts(&s->q, " RETURN row.k, labels(n)");
+		if ((error = query(s, 0, &r, "cannot write nodes")) < 0)
+			return error;
+		error = drop_labels(s, recs, n, r);
+		freeReplyObject(r);
+		if (error < 0)
+			return error;
+	}
 	/* labels: one query per distinct label set (first appearance order) */
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
@@ -1624,7 +1747,7 @@ static int keep_prior(struct fdb *s, struct gm_record *rec, void *ctx)
 	return 0;
 }
 
-/* Whether writing now over prior changes it (properties replaced, labels added). */
+/* Whether writing now over prior changes it (properties and labels replaced). */
 static int changes(struct fdb *s, const struct gm_record *now, const struct gm_record *prior,
 		   int *out)
 {
@@ -1640,13 +1763,18 @@ static int changes(struct fdb *s, const struct gm_record *now, const struct gm_r
 	if (s->lit.oom)
 		return GM_ENOMEM;
 	*out = s->lit.len != 2 * half || memcmp(s->lit.p, s->lit.p + half, half);
-	for (size_t i = 0; i < now->nlabels && !*out; i++) {
-		size_t j;
+	/* labels are replaced (nodes): the same set or a change */
+	for (int pass = 0; pass < 2 && !*out; pass++) {
+		const struct gm_record *a = pass ? prior : now, *b = pass ? now : prior;
 
-		for (j = 0; j < prior->nlabels; j++)
-			if (gm_str_eq(now->labels[i], prior->labels[j]))
-				break;
-		*out = j == prior->nlabels;
+		for (size_t i = 0; i < a->nlabels && !*out; i++) {
+			size_t j;
+
+			for (j = 0; j < b->nlabels; j++)
+				if (gm_str_eq(a->labels[i], b->labels[j]))
+					break;
+			*out = j == b->nlabels;
+		}
 	}
 	return 0;
 }
@@ -2849,12 +2977,10 @@ static int rb_blob(struct fdb *s, const char *p, size_t len, uint64_t *nodes, ui
 			return error;
 		*nodes += (uint64_t)rows;
 	}
-	/* labels the run added to nodes it changed */
+	/* labels back to those before the run: added ones REMOVEd, removed ones SET */
 	for (size_t i = 0; i < n; i++) {
 		redisReply *r;
 		const redisReply *labels;
-		size_t ml = strlen(s->label);
-		int extra = 0;
 
 		if (ents[i].kind != 'n')
 			continue;
@@ -2866,33 +2992,42 @@ static int rb_blob(struct fdb *s, const char *p, size_t len, uint64_t *nodes, ui
 			return error;
 		labels = elem(elem(elem(elem(r, 1), 0), 0), 1);
 		gm_buf_clear(&s->lit);
-		for (size_t l = 0; labels && l < labels->elements; l++) {
-			const redisReply *x = elem(labels->element[l], 1);
-			struct gm_str ls;
-			size_t k;
+		extra_labels(s, &s->lit, labels, ents[i].labels, ents[i].nlabels);
+		gm_buf_clear(&s->t);
+		for (size_t k = 0; k < ents[i].nlabels; k++) {
+			size_t l;
 
-			if (!x || x->type != REDIS_REPLY_STRING ||
-			    (x->len == ml && !memcmp(x->str, s->label, ml)))
-				continue;
-			ls.p = x->str;
-			ls.len = x->len;
-			for (k = 0; k < ents[i].nlabels; k++)
-				if (gm_str_eq(ls, ents[i].labels[k]))
+			for (l = 0;
+			     labels && labels->type == REDIS_REPLY_ARRAY && l < labels->elements;
+			     l++) {
+				const redisReply *x = elem(labels->element[l], 1);
+
+				if (x && x->type == REDIS_REPLY_STRING &&
+				    x->len == ents[i].labels[k].len &&
+				    !memcmp(x->str, ents[i].labels[k].p, x->len))
 					break;
-			if (k < ents[i].nlabels)
+			}
+			if (labels && labels->type == REDIS_REPLY_ARRAY && l < labels->elements)
 				continue;
-			gm_buf_putc(&s->lit, ':');
-			gm__cy_put_name(&s->lit, ls);
-			extra = 1;
+			gm_buf_putc(&s->t, ':');
+			gm__cy_put_name(&s->t, ents[i].labels[k]);
 		}
 		freeReplyObject(r);
-		if (!extra)
+		if (!s->lit.len && !s->t.len)
 			continue;
 		gm_buf_clear(&s->q);
 		gm_buf_puts(&s->q, "MATCH ");
 		put_match_node(s, "n", NULL, ents[i].f[0]);
-		gm_buf_puts(&s->q, " REMOVE n");
-		gm_buf_put(&s->q, s->lit.p, s->lit.len);
+		if (s->lit.len) {
+			gm_buf_puts(&s->q, " REMOVE n");
+			gm_buf_put(&s->q, s->lit.p, s->lit.len);
+		}
+		if (s->t.len) {
+			gm_buf_puts(&s->q, " SET n");
+			gm_buf_put(&s->q, s->t.p, s->t.len);
+		}
+		if (s->lit.oom || s->t.oom)
+			return GM_ENOMEM;
 		if ((error = rb_exec(s, NULL, NULL)) < 0)
 			return error;
 	}

@@ -5,7 +5,8 @@
 # --fail-on-existing exits 2 naming the key and the run is rolled back (the
 # graph equals its pre-run dump), also when a resumed run writes its last
 # batch again; --skip-duplicates keeps the stored records and counts them;
-# into a new graph both pass; the default (upsert) re-run is a no-op.
+# into a new graph both pass; the default (upsert) replaces labels too (and a
+# rollback restores them); an upsert re-run is a no-op.
 . "$(dirname "$0")/lib.sh"
 : "${GMIG_SRC:?}" "${GMIG_BUILD:?}"
 SRV="$GMIG_SRC/tests/servers/falkordb.sh"
@@ -127,6 +128,16 @@ check "--skip-duplicates crashes after batch 3 (n700..n749 skipped)" test $? = 1
 expect 0 "... --resume" migrate --resume --to "$U/h" --checkpoint ckh --json
 contains out.txt '"skipped":900,' "... 900 skipped in all"
 same_dump "... the graph is the one written in one go" "$U/h" skip.jsonl
+
+# the default, upsert, over keys from before: properties and labels replaced; rolled back,
+# the labels from before come back
+expect 0 "upsert over keys from before" migrate --from src.jsonl --to "$U/h" --json
+run=$(sed -n 's/.*"run":\([0-9]*\).*/\1/p' out.txt)
+grep '"type":"node"' src.jsonl | sort >a.txt
+dump "$U/h" | grep '"type":"node"' | sort >b.txt
+check "... every node is the source's, labels too" cmp -s a.txt b.txt
+expect 0 "... rolled back" rollback --run "$run" --to "$U/h"
+same_dump "... the graph is as before, labels too" "$U/h" skip.jsonl
 
 # the default, upsert: a re-run changes nothing (into a graph it wrote, and into one
 # with data from before, from a source equal to it)
