@@ -334,9 +334,6 @@ struct gm_verify_opts {
 	   copy lacks them (a store's own timestamps): counted in added[], not as
 	   changed; NULL = none */
 	const char *const *added_ok;
-	/* to_uri's nodes may have labels besides from_uri's (a store whose upsert adds
-	   labels to a node from before): counted in added[], not as changed */
-	int labels_added_ok;
 	int no_digest; /* stream every side, even one whose backend computes digests itself */
 };
 

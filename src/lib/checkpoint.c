@@ -270,7 +270,7 @@ int gm__ckpt_read(const char *path, struct gm_ckpt *c)
 	struct rd d = {NULL, path};
 	struct gm_json_token t;
 	struct stat sb;
-	int error, v;
+	int error, v = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->before_nodes = c->before_rels = UINT64_MAX;

@@ -793,7 +793,8 @@ int gm_copy(const char *from_uri, const char *to_uri, const struct gm_copy_opts 
 		error = gm_error_set(
 			GM_EUNSUPPORTED,
 			"--%s: the %s target '%s' is written whole and has no keys "
-			"from before; this option is for stores (sqlite:, memorygraph:)",
+			"from before; this option is for stores (sqlite:, memorygraph:, "
+			"falkordb:)",
 			o->existing == GM_EXISTING_SKIP ? "skip-duplicates" : "fail-on-existing",
 			c.dst_ops->name, loc);
 		goto done;

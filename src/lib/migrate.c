@@ -19,12 +19,14 @@
  *              it is written again from the start
  *   verify     (unless no_verify) the committed target is compared with the
  *              source, keyed and exact (gm_verify). Allowed: the records the
- *              run rejected (--on-error=skip) or skipped (--skip-duplicates)
- *              missing or different, as many extra records as the target held
- *              before the run, fields the store fills in itself (added_props)
- *              and labels an upsert keeps (GM_CAP_MERGE_LABELS). Not compared: --lossy runs (values
- *              change on purpose), write-only formats, stdin/stdout. A
- *              difference fails the run, which is then rolled back
+ *              run rejected (--on-error=skip) missing (or different, when the
+ *              target held their key before), the ones it skipped
+ *              (--skip-duplicates) missing or different, as many extra records
+ *              as the target held before the run, and fields the store fills
+ *              in itself (added_props). Not compared: --lossy runs and targets
+ *              with lossy= (values change on purpose), write-only formats,
+ *              stdin/stdout. A difference fails the run, which is then rolled
+ *              back
  *   failure    (not an interruption) the run's writes are removed: rollback op
  *              of a store that records runs; files leave nothing under the final
  *              name anyway, memorygraph: rolls back its one transaction itself.
@@ -148,14 +150,6 @@ static void count_before(struct mig *m, const struct gm_backend_ops *ops, const 
 		m->ck.before_nodes = m->ck.before_rels = UINT64_MAX;
 }
 
-/* The target's URI asks for a lossy mode itself (...?lossy=drop). */
-static int uri_lossy(const char *uri)
-{
-	const char *q = strchr(uri, '?');
-
-	return q && (!strncmp(q + 1, "lossy=", 6) || strstr(q, "&lossy="));
-}
-
 /* Step 5: the committed target against the source (see the top of the file). */
 static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 			const struct gm_backend_ops *ops, struct gm_copy_stats *st)
@@ -166,6 +160,7 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	uint64_t rejected[2] = {0, 0}, before[2] = {m->ck.before_nodes, m->ck.before_rels};
 	const struct gm_backend_ops *src_ops;
 	const char *src_loc, *to_loc;
+	struct gm_str lossy;
 	int error, ok = 1;
 
 	if (!(ops->caps & GM_CAP_READ)) {
@@ -180,15 +175,18 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 		st->verify_skip = "stdin and stdout cannot be read again";
 		return 0;
 	}
-	if (m->ck.lossy || uri_lossy(to_uri)) {
+	if (m->ck.lossy) {
 		st->verify_skip = "--lossy changes values on purpose";
+		return 0;
+	}
+	if (strchr(to_loc, '?') && gm_params_get(strchr(to_loc, '?') + 1, "lossy", &lossy)) {
+		st->verify_skip = "lossy= changes values on purpose";
 		return 0;
 	}
 	if (!(rep = gm_malloc(sizeof(*rep))))
 		return GM_ENOMEM;
 	memset(&vo, 0, sizeof(vo));
 	vo.added_ok = ops->added_props;
-	vo.labels_added_ok = (ops->caps & GM_CAP_MERGE_LABELS) != 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	error = gm_verify(from_uri, to_uri, &vo, rep);
 	st->verify_seconds = gm__seconds_since(&t0);
@@ -203,10 +201,10 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	}
 	for (size_t i = 0; i < st->nrows; i++)
 		rejected[st->rows[i].is_rel != 0] += st->rows[i].rejected;
+	/* a rejected record whose key the target held before is different, not missing */
 	for (int k = 0; k < 2; k++)
-		/* a rejected or skipped record is missing, or different where its key
-		   was in the target before */
-		ok &= rep->missing[k] + rep->changed[k] <= rejected[k] + st->skipped &&
+		ok &= rep->missing[k] <= rejected[k] &&
+		      rep->missing[k] + rep->changed[k] <= rejected[k] + st->skipped &&
 		      (before[k] == UINT64_MAX || rep->extra[k] <= before[k]);
 	ok &= !rep->unreadable[1];
 	if (ok) {

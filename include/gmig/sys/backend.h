@@ -29,7 +29,6 @@ extern "C" {
 #define GM_CAP_LOSSY (1u << 6)	  /* honours gm_open_opts.lossy (stringify / drop) */
 #define GM_CAP_EXISTING (1u << 7) /* honours gm_open_opts.existing (skip / fail on a known key) */
 #define GM_CAP_RESUME (1u << 8)	  /* a file sink that continues its temporary (GM_OPEN_F_RESUME) */
-#define GM_CAP_MERGE_LABELS (1u << 9) /* an upsert adds a node's labels to those it had */
 
 /* What a sink may do with values it cannot store exactly, when the user asked for it. */
 #define GM_LOSSY_STRINGIFY (1u << 0) /* write them as text the format has */
