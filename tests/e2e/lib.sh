@@ -39,3 +39,16 @@ done_testing() {
 	[ "$nfail" = 0 ] || { echo "# $nfail of $n checks failed"; exit 1; }
 	exit 0
 }
+
+# falkordb_up: starts a real FalkorDB server for this test (tests/servers/falkordb.sh,
+# stopped at exit) and sets SRV, addr (HOST:PORT), PY (its Python, with the falkordb and
+# redis clients) and U (falkordb://HOST:PORT); fails the test when it cannot start.
+falkordb_up() {
+	: "${GMIG_SRC:?}" "${GMIG_BUILD:?}"
+	SRV="$GMIG_SRC/tests/servers/falkordb.sh"
+	trap 'sh "$SRV" stop "$T/srv"; rm -rf "$T"' EXIT
+	addr=$(sh "$SRV" start "$T/srv" </dev/null) ||
+		{ echo "not ok 1 - cannot start FalkorDB"; exit 1; }
+	PY=$(sh "$SRV" python)
+	U="falkordb://$addr"
+}

@@ -7,12 +7,7 @@
 # A store has no record order (FalkorDB gives ids in its own order), so "same"
 # here means the same lines in any order.
 . "$(dirname "$0")/lib.sh"
-: "${GMIG_SRC:?}" "${GMIG_BUILD:?}"
-SRV="$GMIG_SRC/tests/servers/falkordb.sh"
-trap 'sh "$SRV" stop "$T/srv"; rm -rf "$T"' EXIT
-addr=$(sh "$SRV" start "$T/srv" </dev/null) || { echo "not ok 1 - cannot start FalkorDB"; exit 1; }
-PY=$(sh "$SRV" python)
-U="falkordb://$addr"
+falkordb_up
 echo "# FalkorDB at $addr: $("$PY" -c "
 import redis, sys; r = redis.Redis(host='127.0.0.1', port=int(sys.argv[1]))
 print('redis', r.info('server')['redis_version'], 'module graph', [m[b'ver'] for m in r.execute_command('MODULE', 'LIST') if m[b'name'] == b'graph'][0])" "${addr#*:}")"

@@ -7,12 +7,7 @@
 # cannot carry (sent afterwards with Cypher), several calls and a spilled key
 # map; a re-run upserts; a failed run leaves no graph; bad records are named.
 . "$(dirname "$0")/lib.sh"
-: "${GMIG_SRC:?}" "${GMIG_BUILD:?}"
-SRV="$GMIG_SRC/tests/servers/falkordb.sh"
-trap 'sh "$SRV" stop "$T/srv"; rm -rf "$T"' EXIT
-addr=$(sh "$SRV" start "$T/srv" </dev/null) || { echo "not ok 1 - cannot start FalkorDB"; exit 1; }
-PY=$(sh "$SRV" python)
-U="falkordb://$addr"
+falkordb_up
 
 same_set() { # a b: the same lines in any order
 	sort "$1" >s1.txt && sort "$2" >s2.txt && cmp -s s1.txt s2.txt ||

@@ -8,12 +8,7 @@
 # into a new graph both pass; the default (upsert) replaces labels too (and a
 # rollback restores them); an upsert re-run is a no-op.
 . "$(dirname "$0")/lib.sh"
-: "${GMIG_SRC:?}" "${GMIG_BUILD:?}"
-SRV="$GMIG_SRC/tests/servers/falkordb.sh"
-trap 'sh "$SRV" stop "$T/srv"; rm -rf "$T"' EXIT
-addr=$(sh "$SRV" start "$T/srv" </dev/null) || { echo "not ok 1 - cannot start FalkorDB"; exit 1; }
-PY=$(sh "$SRV" python)
-U="falkordb://$addr"
+falkordb_up
 redis() { # redis COMMAND ARGS...: prints the reply
 	"$PY" -c "
 import redis, sys; r = redis.Redis(host='127.0.0.1', port=int(sys.argv[1]))

@@ -5,12 +5,7 @@
 # copy after the automatic rollback and after gmig rollback; rollback order
 # between runs; a re-run is a no-op; --lossy=stringify|drop with the types case.
 . "$(dirname "$0")/lib.sh"
-: "${GMIG_SRC:?}" "${GMIG_BUILD:?}"
-SRV="$GMIG_SRC/tests/servers/falkordb.sh"
-trap 'sh "$SRV" stop "$T/srv"; rm -rf "$T"' EXIT
-addr=$(sh "$SRV" start "$T/srv" </dev/null) || { echo "not ok 1 - cannot start FalkorDB"; exit 1; }
-PY=$(sh "$SRV" python)
-U="falkordb://$addr"
+falkordb_up
 B=250 # 1000 nodes + 4000 relationships = 20 batches
 N=20
 runid() { sed -n 's/.*"run":\([0-9]*\).*/\1/p' "$1"; }
