@@ -1110,6 +1110,14 @@ static void extra_labels(struct fdb *s, struct gm_buf *b, const redisReply *list
 	}
 }
 
+static void put_match_node(struct fdb *s, const char *var, const char *expr, struct gm_str lit);
+
+/* "(var:_gmig {_key: expr})": a node of gmig's by its key */
+static void put_node(struct fdb *s, const char *var, const char *expr)
+{
+	put_match_node(s, var, expr, (struct gm_str){NULL, 0});
+}
+
 /*
  * An upsert replaces a node's labels: r is the MERGE's reply (row.k,
  * labels(n) before the batch's labels are set); the labels a node had that
@@ -1176,11 +1184,9 @@ static int drop_labels(struct fdb *s, const struct gm_record *recs, size_t n, co
 				gm_buf_putc(&s->q, ',');
 			gm__cy_put_string(&s->q, ex[j].key.p, ex[j].key.len, CY);
 		}
-		gm_buf_puts(&s->q, "] AS k MATCH (n:");
-		gm__cy_put_name(&s->q, gm_str_c(s->label));
-		gm_buf_puts(&s->q, " {");
-		gm__cy_put_name(&s->q, gm_str_c(s->key));
-		gm_buf_puts(&s->q, ": k}) REMOVE n");
+		gm_buf_puts(&s->q, "] AS k MATCH ");
+		put_node(s, "n", "k");
+		gm_buf_puts(&s->q, " REMOVE n");
 		gm_buf_put(&s->q, s->lit.p + ex[i].off, ex[i].len);
 		error = exec(s, "cannot remove labels");
 	}
@@ -1212,11 +1218,9 @@ static int write_nodes(struct fdb *s, const struct gm_record *recs, size_t n)
 	}
 	if (first)
 		return 0;
-	gm_buf_puts(&s->q, "] AS row MERGE (n:");
-	gm__cy_put_name(&s->q, gm_str_c(s->label));
-	gm_buf_puts(&s->q, " {");
-	gm__cy_put_name(&s->q, gm_str_c(s->key));
-	gm_buf_puts(&s->q, ": row.k}) SET n = row.p");
+	gm_buf_puts(&s->q, "] AS row MERGE ");
+	put_node(s, "n", "row.k");
+	gm_buf_puts(&s->q, " SET n = row.p");
 	if (s->graph_created) {
 		if ((error = exec(s, "cannot write nodes")) < 0)
 			return error;
@@ -1251,11 +1255,9 @@ static int write_nodes(struct fdb *s, const struct gm_record *recs, size_t n)
 				gm_buf_putc(&s->q, ',');
 			gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
 		}
-		gm_buf_puts(&s->q, "] AS k MATCH (n:");
-		gm__cy_put_name(&s->q, gm_str_c(s->label));
-		gm_buf_puts(&s->q, " {");
-		gm__cy_put_name(&s->q, gm_str_c(s->key));
-		gm_buf_puts(&s->q, ": k}) SET n");
+		gm_buf_puts(&s->q, "] AS k MATCH ");
+		put_node(s, "n", "k");
+		gm_buf_puts(&s->q, " SET n");
 		for (size_t l = 0; l < recs[i].nlabels; l++) {
 			gm_buf_putc(&s->q, ':');
 			gm__cy_put_name(&s->q, recs[i].labels[l]);
@@ -1291,11 +1293,9 @@ static int check_endpoints(struct fdb *s, const struct gm_record *recs, size_t n
 	}
 	if (!any)
 		return 0;
-	gm_buf_puts(&s->q, "] AS k OPTIONAL MATCH (n:");
-	gm__cy_put_name(&s->q, gm_str_c(s->label));
-	gm_buf_puts(&s->q, " {");
-	gm__cy_put_name(&s->q, gm_str_c(s->key));
-	gm_buf_puts(&s->q, ": k}) WITH k, n WHERE n IS NULL RETURN k LIMIT 1");
+	gm_buf_puts(&s->q, "] AS k OPTIONAL MATCH ");
+	put_node(s, "n", "k");
+	gm_buf_puts(&s->q, " WITH k, n WHERE n IS NULL RETURN k LIMIT 1");
 	if ((error = query(s, 1, &r, "cannot look up endpoints")) < 0)
 		return error;
 	k = elem(elem(elem(elem(r, 1), 0), 0), 1);
@@ -1388,11 +1388,9 @@ static int write_rels(struct fdb *s, const struct gm_record *recs, size_t n)
 				return error;
 			gm_buf_putc(&s->q, '}');
 		}
-		gm_buf_puts(&s->q, "] AS row MATCH (a:");
-		gm__cy_put_name(&s->q, gm_str_c(s->label));
-		gm_buf_puts(&s->q, " {");
-		gm__cy_put_name(&s->q, gm_str_c(s->key));
-		gm_buf_puts(&s->q, ": row.s}) MATCH (b:");
+		gm_buf_puts(&s->q, "] AS row MATCH ");
+		put_node(s, "a", "row.s");
+		gm_buf_puts(&s->q, " MATCH (b:");
 		gm__cy_put_name(&s->q, gm_str_c(s->label));
 		gm_buf_puts(&s->q, " {");
 		gm__cy_put_name(&s->q, gm_str_c(s->key));
@@ -1902,29 +1900,21 @@ static int undo_keyed(struct fdb *s, const struct gm_record *recs, size_t n, enu
 			gm_buf_putc(&s->q, '}');
 		}
 		if (kind == GM_NODE) {
-			gm_buf_puts(&s->q, "] AS gk MATCH (n:");
-			gm__cy_put_name(&s->q, gm_str_c(s->label));
-			gm_buf_puts(&s->q, " {");
-			gm__cy_put_name(&s->q, gm_str_c(s->key));
-			gm_buf_puts(&s->q, ": gk})");
+			gm_buf_puts(&s->q, "] AS gk MATCH ");
+			put_node(s, "n", "gk");
 			put_unwind(&s->q, "n");
 			gm_buf_puts(&s->q, " RETURN ID(n), labels(n), ");
 			put_prop_cols(&s->q, "n");
 			gm_buf_puts(&s->q, " ORDER BY ID(n)");
 		} else {
-			gm_buf_puts(&s->q, "] AS row MATCH (a:");
-			gm__cy_put_name(&s->q, gm_str_c(s->label));
-			gm_buf_puts(&s->q, " {");
-			gm__cy_put_name(&s->q, gm_str_c(s->key));
-			gm_buf_puts(&s->q, ": row.s})-[r:");
+			gm_buf_puts(&s->q, "] AS row MATCH ");
+			put_node(s, "a", "row.s");
+			gm_buf_puts(&s->q, "-[r:");
 			gm__cy_put_name(&s->q, recs[i].type);
 			gm_buf_puts(&s->q, " {");
 			gm__cy_put_name(&s->q, gm_str_c(s->key));
-			gm_buf_puts(&s->q, ": row.k}]->(b:");
-			gm__cy_put_name(&s->q, gm_str_c(s->label));
-			gm_buf_puts(&s->q, " {");
-			gm__cy_put_name(&s->q, gm_str_c(s->key));
-			gm_buf_puts(&s->q, ": row.e})");
+			gm_buf_puts(&s->q, ": row.k}]->");
+			put_node(s, "b", "row.e");
 			put_unwind(&s->q, "r");
 			gm_buf_puts(&s->q, " RETURN ID(r), type(r), ID(a), a.");
 			gm__cy_put_name(&s->q, gm_str_c(s->key));
@@ -2016,17 +2006,13 @@ static int undo_keyless(struct fdb *s, const struct gm_record *recs, size_t n)
 				gm__cy_put_string(&s->q, recs[j].to.p, recs[j].to.len, CY);
 				gm_buf_putc(&s->q, '}');
 			}
-			gm_buf_puts(&s->q, "] AS row MATCH (a:");
-			gm__cy_put_name(&s->q, gm_str_c(s->label));
-			gm_buf_puts(&s->q, " {");
-			gm__cy_put_name(&s->q, gm_str_c(s->key));
-			gm_buf_puts(&s->q, ": row.s})-[r:");
+			gm_buf_puts(&s->q, "] AS row MATCH ");
+			put_node(s, "a", "row.s");
+			gm_buf_puts(&s->q, "-[r:");
 			gm__cy_put_name(&s->q, recs[i].type);
-			gm_buf_puts(&s->q, "]->(b:");
-			gm__cy_put_name(&s->q, gm_str_c(s->label));
-			gm_buf_puts(&s->q, " {");
-			gm__cy_put_name(&s->q, gm_str_c(s->key));
-			gm_buf_puts(&s->q, ": row.e}) WHERE r.");
+			gm_buf_puts(&s->q, "]->");
+			put_node(s, "b", "row.e");
+			gm_buf_puts(&s->q, " WHERE r.");
 			gm__cy_put_name(&s->q, gm_str_c(s->key));
 			gm_buf_puts(&s->q, " IS NULL RETURN row.s, row.e, collect(ID(r))");
 			if ((error = query(s, 1, &r, "cannot read what the batch changes")) < 0)
@@ -2218,11 +2204,9 @@ static int keep_existing(struct fdb *s, const struct gm_record *recs, size_t n,
 	if ((error = gm_keyset_new(&found[0])) < 0 || (error = gm_keyset_new(&found[1])) < 0)
 		goto out;
 	if (put_batch_keys(s, recs, n, GM_NODE)) {
-		gm_buf_puts(&s->q, " MATCH (n:");
-		gm__cy_put_name(&s->q, gm_str_c(s->label));
-		gm_buf_puts(&s->q, " {");
-		gm__cy_put_name(&s->q, gm_str_c(s->key));
-		gm_buf_puts(&s->q, ": k}) RETURN DISTINCT k");
+		gm_buf_puts(&s->q, " MATCH ");
+		put_node(s, "n", "k");
+		gm_buf_puts(&s->q, " RETURN DISTINCT k");
 		if ((error = found_keys(s, found[0])) < 0)
 			goto out;
 	}
