@@ -77,10 +77,10 @@ static void remove_store(const char *uri)
 	const char *path = strncmp(uri, "sqlite:", 7) ? uri : uri + 7;
 
 	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
+	if (snprintf(p, sizeof(p), "%s-wal", path) < (int)sizeof(p))
+		unlink(p);
+	if (snprintf(p, sizeof(p), "%s-shm", path) < (int)sizeof(p))
+		unlink(p);
 }
 
 /* Writes g to path (a new file or store, replacing what was there). */
