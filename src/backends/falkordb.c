@@ -2792,20 +2792,25 @@ static int fdb_rollback(const char *location, int64_t run, uint64_t *nodes, uint
 	struct fdb *s = gm_calloc(1, sizeof(*s));
 	struct gm_open_opts o = {.mode = GM_OPEN_WRITE};
 	const char *params = NULL;
-	char *loc = NULL, *qm;
+	char *loc = NULL, *l, *qm;
 	int error;
 
 	*nodes = *rels = 0;
-	if (!s || !(loc = gm_strdup(location))) {
+	if (!s || !(loc = l = gm_strdup(location))) {
 		gm_free(s);
 		return GM_ENOMEM;
 	}
-	if ((qm = strchr(loc, '?'))) {
+	if (strncmp(l, "//", 2) && (qm = strchr(l, ':'))) { /* the whole URI: the scheme counts */
 		*qm = '\0';
-		params = qm + 1;
+		o.scheme = loc;
+		l = qm + 1;
+	}
+	if ((qm = strchr(l, '?'))) {
+		*qm = '\0';
+		params = o.params = qm + 1;
 	}
 	snprintf(s->where, sizeof(s->where), "(location)");
-	if ((error = connect_uri(s, loc, &o)) < 0 ||
+	if ((error = connect_uri(s, l, &o)) < 0 ||
 	    (error = param(s, params, "key", &s->key, "_key")) < 0 ||
 	    (error = param(s, params, "label", &s->label, "_gmig")) < 0 ||
 	    (error = gm_arena_new(&s->ua)) < 0)
