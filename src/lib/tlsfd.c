@@ -412,7 +412,7 @@ static void pump(struct gm__tls *t)
 				cdone = 1;
 			}
 		}
-		if (cdone && !t->uplen) {
+		if (cdone) { /* what is left either way has nobody to answer to */
 			if (!sdone) {
 				ERR_clear_error();
 				SSL_shutdown(t->ssl); /* close_notify, best effort */
@@ -430,12 +430,17 @@ static void pump(struct gm__tls *t)
 		if (t->downlen)
 			pwant |= POLLOUT;
 		{
-			/* a socket waited for nothing is left out (its POLLHUP would spin) */
-			struct pollfd p[2] = {{pwant ? t->pfd : -1, pwant, 0},
-					      {swant ? t->sock : -1, swant, 0}};
+			/*
+			 * The caller's end always (its POLLHUP: the caller is gone, even
+			 * while the server does not read), the server's only when OpenSSL
+			 * waits for it (its POLLHUP would spin while the caller reads).
+			 */
+			struct pollfd p[2] = {{t->pfd, pwant, 0}, {swant ? t->sock : -1, swant, 0}};
 
 			if (poll(p, 2, -1) < 0 && errno != EINTR)
 				sdone = cdone = 1; /* cannot wait: give up both ways */
+			else if ((p[0].revents & (POLLHUP | POLLERR)) && !(p[0].revents & POLLIN))
+				cdone = 1;
 		}
 	}
 }
@@ -543,6 +548,11 @@ int gm__tls_open(struct gm__tls **out, int *fd, const char *host, int port,
 	pthread_mutex_unlock(&t->mu);
 	if (rc < 0)
 		goto fail;
+	/* hiredis never closes fd 0 (a program without stdin could get it) */
+	if (sp[0] == 0 && (rc = fcntl(sp[0], F_DUPFD_CLOEXEC, 1)) > 0) {
+		close(sp[0]);
+		sp[0] = rc;
+	}
 	*fd = sp[0];
 	*out = t;
 	return 0;
@@ -568,6 +578,9 @@ void gm__tls_close(struct gm__tls *t)
 {
 	if (!t)
 		return;
+	/* the pump ends on its own once the caller's end is closed; this makes sure */
+	if (t->pfd >= 0)
+		shutdown(t->pfd, SHUT_RDWR);
 	if (t->started)
 		pthread_join(t->thread, NULL);
 	SSL_free(t->ssl);

@@ -41,8 +41,8 @@ const char *gm__tls_params_find(const char *params, size_t *len);
 /**
  * Connects to host:port and does the TLS handshake (verifying the server as
  * the parameters say). On success *out is the tunnel and *fd the plaintext
- * end (a blocking socket; both the caller's): close *fd first, then free the
- * tunnel with gm__tls_close. Returns 0, GM_EINVAL (a bad parameter), GM_EIO
+ * end (a blocking socket, never fd 0; both the caller's): close *fd first,
+ * then free the tunnel with gm__tls_close. Returns 0, GM_EINVAL (a bad parameter), GM_EIO
  * (cannot connect, read a file, or complete the handshake: the message says
  * "cannot connect to WHAT over TLS: " and OpenSSL's reason, such as
  * "certificate verify failed: unable to get local issuer certificate") or
@@ -60,8 +60,10 @@ int gm__tls_open(struct gm__tls **out, int *fd, const char *host, int port,
 int gm__tls_error(struct gm__tls *t, char *buf, size_t n);
 
 /**
- * Waits for the pump thread to end and frees the tunnel. The caller's end
- * must be closed before (the pump ends when it reads EOF there). NULL-safe.
+ * Ends the pump thread (it sends close_notify unless the server went first),
+ * waits for it and frees the tunnel. The caller's end should be closed
+ * before: what the caller wrote and the pump did not send yet is dropped.
+ * NULL-safe.
  */
 void gm__tls_close(struct gm__tls *t);
 
