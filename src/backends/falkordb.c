@@ -2,13 +2,21 @@
 /*
  * The "falkordb" backend: a graph in a FalkorDB server (the Redis module),
  * read and written over RESP with hiredis. Also named by the schemes redis:
- * and rediss: (TLS: refused, this build's hiredis has no SSL).
+ * and rediss: (TLS).
  *
  *   falkordb://[user:pass@]host[:port]/GRAPH[?key=_key&label=_gmig&page=2000]
+ *   rediss://[user:pass@]host[:port]/GRAPH[?tls_ca=FILE&tls_cert=FILE&tls_key=FILE&tls_verify=no]
  *
  * user, pass and GRAPH may be %-encoded; the password may come from
  * FALKORDB_PASSWORD instead. Messages name host:port/GRAPH only, never the
  * credentials.
+ *
+ * TLS. Debian bookworm's hiredis (0.14) has no SSL, so rediss: connects
+ * through a TLS tunnel (tlsfd.h: OpenSSL in a pump thread behind a
+ * socketpair) and hands hiredis the plaintext end (redisConnectFd); the
+ * server is verified against the system CAs, tls_ca=FILE or the file named
+ * by FALKORDB_TLS_CA, unless tls_verify=no. The tls_* parameters are refused
+ * with the other schemes, which would send them (and AUTH) in the clear.
  *
  * Keys. FalkorDB has no record keys of its own, so gmig keeps them in a
  * property, `_key` by default (parameter key=NAME), on nodes and on
@@ -120,6 +128,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cyphertext.h"
@@ -127,6 +136,7 @@
 #include "gmig/gmig.h"
 #include "gmig/sys/backend.h"
 #include "keyset.h"
+#include "tlsfd.h"
 #include "typedjson.h"
 #include "valtext.h"
 
@@ -144,6 +154,7 @@
 struct fdb {
 	struct gm_backend base;
 	redisContext *c;
+	struct gm__tls *tls; /* rediss: the TLS tunnel under c, else NULL */
 	char *graph;
 	char where[300]; /* "host:port/graph" for messages */
 	char *key;	 /* key property */
@@ -301,7 +312,7 @@ static int check_params(struct fdb *s, const char *params)
 
 		if (!((kl == 3 && !strncmp(p, "key", 3)) || (kl == 5 && !strncmp(p, "label", 5)) ||
 		      (kl == 4 && !strncmp(p, "page", 4)) || (kl == 5 && !strncmp(p, "write", 5)) ||
-		      gm__fdb_bulk_param(p, kl)))
+		      gm__fdb_bulk_param(p, kl) || gm__tls_param(p, kl)))
 			return gm_error_set(GM_EINVAL, "unknown parameter '%.*s' for falkordb %s",
 					    (int)kl, p, s->where);
 		p += n + (p[n] ? 1 : 0);
@@ -315,8 +326,11 @@ static int connect_uri(struct fdb *s, const char *loc, const struct gm_open_opts
 	const char *hp, *slash, *at, *colon;
 	char *user = NULL, *pass = NULL, *host = NULL;
 	long port = 6379;
-	int error = 0;
+	int error = 0, tls;
 	struct timeval tv = {10, 0};
+	const char *tp;
+	size_t tl;
+	char what[320], why[200];
 
 	if (strncmp(loc, "//", 2))
 		return gm_error_set(GM_EINVAL, "invalid falkordb location: expected "
@@ -378,11 +392,10 @@ static int connect_uri(struct fdb *s, const char *loc, const struct gm_open_opts
 		}
 	}
 	snprintf(s->where, sizeof(s->where), "%.100s:%ld/%.150s", host, port, s->graph);
-	if (o->scheme && !strcmp(o->scheme, "rediss")) {
-		error = gm_error_set(GM_EUNSUPPORTED,
-				     "falkordb %s: TLS (rediss://) is not available: this gmig is "
-				     "built with a hiredis without SSL support",
-				     s->where);
+	tls = o->scheme && !strcmp(o->scheme, "rediss");
+	if (!tls && (tp = gm__tls_params_find(o->params, &tl))) {
+		error = gm_error_set(GM_EINVAL, "parameter %.*s for falkordb %s needs rediss://",
+				     (int)tl, tp, s->where);
 		goto done;
 	}
 	if (!pass && getenv("FALKORDB_PASSWORD") && *getenv("FALKORDB_PASSWORD") &&
@@ -390,7 +403,26 @@ static int connect_uri(struct fdb *s, const char *loc, const struct gm_open_opts
 		error = GM_ENOMEM;
 		goto done;
 	}
-	s->c = redisConnectWithTimeout(host, (int)port, tv);
+	if (tls) {
+		struct gm__tls_conf tc = {o->params, "FALKORDB_TLS_CA", what, 10000};
+		redisReply *r = NULL;
+		int fd;
+
+		snprintf(what, sizeof(what), "falkordb %s", s->where);
+		if ((error = gm__tls_open(&s->tls, &fd, host, (int)port, &tc)) < 0)
+			goto done;
+		if (!(s->c = redisConnectFd(fd)))
+			close(fd);
+		/* TLS 1.3 servers refuse a client certificate after the handshake */
+		else if (!(r = redisCommand(s->c, "PING")) && gm__tls_error(s->tls, why, 200)) {
+			error = gm_error_set(GM_EIO, "cannot connect to %s over TLS: %s", what,
+					     why);
+			goto done;
+		}
+		freeReplyObject(r);
+	} else {
+		s->c = redisConnectWithTimeout(host, (int)port, tv);
+	}
 	if (!s->c || s->c->err) {
 		error = gm_error_set(GM_EIO, "cannot connect to falkordb %s: %s", s->where,
 				     s->c ? s->c->errstr : "out of memory");
@@ -2411,7 +2443,8 @@ static int fdb_close(struct gm_backend *b)
 	freeReplyObject(s->reply);
 	gm__fdb_bulk_close(s->bulk);
 	if (s->c)
-		redisFree(s->c);
+		redisFree(s->c); /* closes the tunnel's end: its thread ends */
+	gm__tls_close(s->tls);
 	gm_keyset_free(s->touched);
 	gm_buf_free(&s->u);
 	gm_buf_free(&s->lit);
@@ -3077,20 +3110,25 @@ static int fdb_rollback(const char *location, int64_t run, uint64_t *nodes, uint
 	struct fdb *s = gm_calloc(1, sizeof(*s));
 	struct gm_open_opts o = {.mode = GM_OPEN_WRITE};
 	const char *params = NULL;
-	char *loc = NULL, *qm;
+	char *loc = NULL, *l, *qm;
 	int error;
 
 	*nodes = *rels = 0;
-	if (!s || !(loc = gm_strdup(location))) {
+	if (!s || !(loc = l = gm_strdup(location))) {
 		gm_free(s);
 		return GM_ENOMEM;
 	}
-	if ((qm = strchr(loc, '?'))) {
+	if (strncmp(l, "//", 2) && (qm = strchr(l, ':'))) { /* the whole URI: the scheme counts */
 		*qm = '\0';
-		params = qm + 1;
+		o.scheme = loc;
+		l = qm + 1;
+	}
+	if ((qm = strchr(l, '?'))) {
+		*qm = '\0';
+		params = o.params = qm + 1;
 	}
 	snprintf(s->where, sizeof(s->where), "(location)");
-	if ((error = connect_uri(s, loc, &o)) < 0 ||
+	if ((error = connect_uri(s, l, &o)) < 0 ||
 	    (error = param(s, params, "key", &s->key, "_key")) < 0 ||
 	    (error = param(s, params, "label", &s->label, "_gmig")) < 0 ||
 	    (error = gm_arena_new(&s->ua)) < 0)

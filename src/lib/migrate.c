@@ -422,7 +422,8 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 		uint64_t n = 0, r = 0;
 
 		snprintf(msg, sizeof(msg), "%s", gm_error_last());
-		if (ops->rollback(loc, m.ck.run, &n, &r) == 0) {
+		if (ops->rollback((ops->caps & GM_CAP_FILE) ? loc : to_uri, m.ck.run, &n, &r) ==
+		    0) {
 			stats->rolled_back = 1;
 			stats->committed = 0;
 		} else
@@ -467,5 +468,5 @@ int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels)
 	}
 	if ((ops->caps & GM_CAP_FILE) && !file_exists(loc))
 		return gm_error_set(GM_ENOTFOUND, "'%s' does not exist", loc);
-	return ops->rollback(loc, run, nodes, rels);
+	return ops->rollback((ops->caps & GM_CAP_FILE) ? loc : uri, run, nodes, rels);
 }

@@ -164,7 +164,10 @@ struct gm_backend_ops {
 	 * at location: rows it created are deleted, rows it changed get their
 	 * previous content back; data from before the run is untouched. *nodes and
 	 * *rels are the rows removed or restored. Refuses (GM_EINVAL) when a later
-	 * run changed rows of this one.
+	 * run changed rows of this one. location is what open() would be given (the
+	 * URI after its scheme, parameters included) for a file (GM_CAP_FILE); for
+	 * a server it is the whole URI, so that an alias scheme keeps its meaning
+	 * (falkordb's rediss: is TLS).
 	 */
 	int (*rollback)(const char *location, int64_t run, uint64_t *nodes, uint64_t *rels);
 
