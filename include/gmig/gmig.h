@@ -213,7 +213,11 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	       struct gm_copy_stats *stats);
 /** Removes what run wrote in the store at uri (see gm_backend_ops.rollback). */
 int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels);
-/** The default checkpoint path for uri, or NULL (ENOMEM or no file location). Free with gm_free. */
+/**
+ * The default checkpoint path for uri: next to a file or store file
+ * ("<path>.gmig-checkpoint"), in ~/.gmig/checkpoints/ for a server's store;
+ * NULL for stdout, without $HOME, or ENOMEM. Free with gm_free.
+ */
 char *gm_checkpoint_default(const char *uri);
 /**
  * Reads the source and target URIs a checkpoint was written for (gm_free both).

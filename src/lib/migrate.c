@@ -33,7 +33,10 @@
  *              An interruption (SIGINT/SIGTERM) keeps the checkpoint, the
  *              rows and a file's temporary, for --resume
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +47,8 @@
 #include "gmig/sys/backend.h"
 #include "io.h"
 #include "util.h"
+
+#include <xxhash.h>
 
 #define CKPT_SUFFIX ".gmig-checkpoint"
 #define DEFAULT_BATCH 10000
@@ -58,6 +63,39 @@ struct mig {
 	int opened;		   /* the target was opened: the run started there */
 };
 
+/* ~/.gmig/checkpoints/NAME.gmig-checkpoint for a server's store: NAME is the
+   URI without its password, other characters than [A-Za-z0-9._-] as '_', and a
+   hash of it (so that two URIs never share a name). Makes the directory. */
+static char *home_checkpoint(const char *uri)
+{
+	const char *home = getenv("HOME");
+	char buf[1024], dir[1024], *p;
+	const char *shown;
+	size_t n;
+
+	if (!home || !*home)
+		return NULL;
+	shown = gm_uri_redact(uri, buf, sizeof(buf));
+	snprintf(dir, sizeof(dir), "%s/.gmig", home);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s/.gmig/checkpoints", home);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return NULL;
+	n = strlen(dir) + strlen(shown) + 40 + sizeof(CKPT_SUFFIX);
+	if (!(p = gm_malloc(n)))
+		return NULL;
+	snprintf(p, n, "%s/%016llx-", dir, (unsigned long long)XXH3_64bits(shown, strlen(shown)));
+	for (const char *c = shown; *c && strlen(p) + sizeof(CKPT_SUFFIX) + 1 < n; c++) {
+		size_t l = strlen(p);
+
+		p[l] = (isalnum((unsigned char)*c) || *c == '.' || *c == '-') ? *c : '_';
+		p[l + 1] = '\0';
+	}
+	strcat(p, CKPT_SUFFIX);
+	return p;
+}
+
 char *gm_checkpoint_default(const char *uri)
 {
 	const struct gm_backend_ops *ops;
@@ -67,6 +105,8 @@ char *gm_checkpoint_default(const char *uri)
 
 	if (gm_backend_resolve(uri, GM_OPEN_WRITE, &ops, &loc) < 0)
 		return NULL;
+	if (!(ops->caps & GM_CAP_FILE) && (ops->caps & GM_CAP_TXN))
+		return home_checkpoint(uri); /* a server's store */
 	if (!(ops->caps & GM_CAP_FILE) || !*loc || !strcmp(loc, "-"))
 		return NULL;
 	n = strlen(loc);

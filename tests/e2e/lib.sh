@@ -6,6 +6,12 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/gmig-e2e.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 2
+# gmig's defaults under ~ (~/.gmig/checkpoints, ~/.memorygraph) stay in the test's directory;
+# the pip cache a server script may use stays where it was
+export PIP_CACHE_DIR="${PIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pip}"
+HOME=$T/home
+mkdir -p "$HOME"
+export HOME
 n=0
 nfail=0
 

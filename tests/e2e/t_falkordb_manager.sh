@@ -46,8 +46,9 @@ while [ $k -le $N ]; do
 	k=$((k + 1))
 done
 [ $bad = 0 ] && ok "crash after each of $N batches, --resume: gmig verify equal, no duplicates, one committed run"
-expect 129 "--resume without a checkpoint file is refused" migrate --resume --to "$U/nock"
-contains err.txt "has no default checkpoint; give --checkpoint" "... saying to give one"
+expect 2 "--resume without a checkpoint is refused" migrate --resume --to "$U/nock"
+contains err.txt "/.gmig/checkpoints/" "... naming the default one it looked for"
+contains err.txt "nothing to resume" "... and saying so"
 
 # a graph with data from before; a copy of it to compare with
 expect 0 "the graph from before" migrate --from pre.jsonl --to "$U/pre"
@@ -153,4 +154,13 @@ contains out.txt "47 of them left out by --lossy=drop" "... says how many were l
 # credentials never appear in messages
 "$GMIG" rollback --run 1 --to "falkordb://u:pw-in-uri@$addr/pre" >out.txt 2>err.txt </dev/null
 if grep -q "pw-in-uri" out.txt err.txt; then fail "credentials in rollback messages"; else ok "no credentials in rollback messages"; fi
+# without --checkpoint: the default one for a server's graph is in ~/.gmig/checkpoints/
+GMIG_FAULT=crash_after_batches:3 "$GMIG" migrate --from src.jsonl \
+	--to "$U/dflt?write=unwind" --batch-size $B >/dev/null 2>&1 </dev/null
+check "a run without --checkpoint crashes after batch 3" test $? = 137
+check "... its checkpoint is in ~/.gmig/checkpoints" \
+	sh -c "ls $HOME/.gmig/checkpoints/*dflt_write_unwind.gmig-checkpoint >/dev/null"
+expect 0 "... --resume finds it" migrate --resume --to "$U/dflt?write=unwind"
+contains out.txt "verified: the target holds every record of the source exactly" "... and ends verified"
+check "... and removes it" sh -c "! ls $HOME/.gmig/checkpoints/*.gmig-checkpoint 2>/dev/null"
 done_testing
