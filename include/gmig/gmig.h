@@ -132,6 +132,7 @@ struct gm_stat_row {
 	char *name;
 	int is_rel;
 	uint64_t read, written, rejected;
+	uint64_t skipped; /* of written: left as they were (--skip-duplicates) */
 };
 
 struct gm_verify_report;

@@ -2286,9 +2286,11 @@ static int keep_existing(struct fdb *s, const struct gm_record *recs, size_t n,
 				who, s->where);
 			goto out;
 		}
-		if (there)
+		if (there) {
 			(*skipped)++;
-		else if (s->existing == GM_EXISTING_SKIP)
+			if (s->base.skip_mask)
+				s->base.skip_mask[i] = 1;
+		} else if (s->existing == GM_EXISTING_SKIP)
 			s->xrecs[(*nout)++] = *r;
 	}
 	if (s->existing == GM_EXISTING_SKIP)

@@ -1760,6 +1760,8 @@ static int mg_write_batch(struct gm_backend *b, const struct gm_record *recs, si
 	if ((error = exec(m, "SAVEPOINT gmig_batch")) < 0)
 		return error;
 	for (size_t i = 0; i < n && !error; i++) {
+		uint64_t had = b->skipped;
+
 		if (recs[i].kind == GM_NODE) {
 			error = mg_write_node(m, &recs[i]);
 			nodes++;
@@ -1770,6 +1772,8 @@ static int mg_write_batch(struct gm_backend *b, const struct gm_record *recs, si
 			error = gm_error_set(GM_EINVAL, "invalid record kind %d",
 					     (int)recs[i].kind);
 		}
+		if (b->skipped != had && b->skip_mask)
+			b->skip_mask[i] = 1;
 	}
 	if (error < 0) {
 		char saved[1024];

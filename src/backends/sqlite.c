@@ -1028,6 +1028,8 @@ static int sqlite_write_batch(struct gm_backend *b, const struct gm_record *recs
 		return error;
 	s->in_txn = 1;
 	for (size_t i = 0; i < n && error == 0; i++) {
+		uint64_t had = b->skipped;
+
 		if (recs[i].kind == GM_NODE) {
 			error = write_node(s, &recs[i]);
 			nodes++;
@@ -1038,6 +1040,8 @@ static int sqlite_write_batch(struct gm_backend *b, const struct gm_record *recs
 			error = gm_error_set(GM_EINVAL, "invalid record kind %d",
 					     (int)recs[i].kind);
 		}
+		if (b->skipped != had && b->skip_mask)
+			b->skip_mask[i] = 1;
 	}
 	if (error == 0)
 		error = exec(s, "COMMIT");

@@ -96,13 +96,17 @@ static int resume_uris(struct copy_args *a);
 
 static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 {
-	uint64_t read = 0, written = 0, rejected = 0;
-	char a[32], b[32], c[32];
+	uint64_t read = 0, written = 0, rejected = 0, skipped = 0;
+	int sk = st->skipped != 0; /* a column for --skip-duplicates */
+	static const char rule[] = "------------";
+	char a[32], b[32], c[32], d[32];
 
-	fprintf(out, "%-32s %12s %12s %12s\n", "label / type", "read",
-		dry_run ? "checked" : "written", "rejected");
-	fprintf(out, "%-32s %12s %12s %12s\n", "--------------------------------", "------------",
-		"------------", "------------");
+	fprintf(out, "%-32s %12s %12s", "label / type", "read", dry_run ? "checked" : "written");
+	if (sk)
+		fprintf(out, " %12s", "(skipped)");
+	fprintf(out, " %12s\n", "rejected");
+	fprintf(out, "%-32s %12s %12s%s%s %12s\n", "--------------------------------", rule, rule,
+		sk ? " " : "", sk ? rule : "", rule);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < st->nrows; i++) {
 			const struct gm_stat_row *r = &st->rows[i];
@@ -110,18 +114,24 @@ static void summary_text(FILE *out, const struct gm_copy_stats *st, int dry_run)
 			if (r->is_rel != pass)
 				continue;
 			cli_pad(out, r->name, 32);
-			fprintf(out, " %12s %12s %12s\n", cli_num(r->read, a, sizeof(a)),
-				cli_num(r->written, b, sizeof(b)),
-				cli_num(r->rejected, c, sizeof(c)));
+			fprintf(out, " %12s %12s", cli_num(r->read, a, sizeof(a)),
+				cli_num(r->written, b, sizeof(b)));
+			if (sk)
+				fprintf(out, " %12s", cli_num(r->skipped, d, sizeof(d)));
+			fprintf(out, " %12s\n", cli_num(r->rejected, c, sizeof(c)));
 			read += r->read;
 			written += r->written;
 			rejected += r->rejected;
+			skipped += r->skipped;
 		}
 	rejected = st->rejected; /* also counts a record a stopped batch refused */
-	fprintf(out, "%-32s %12s %12s %12s\n", "--------------------------------", "------------",
-		"------------", "------------");
-	fprintf(out, "%-32s %12s %12s %12s\n", "total", cli_num(read, a, sizeof(a)),
-		cli_num(written, b, sizeof(b)), cli_num(rejected, c, sizeof(c)));
+	fprintf(out, "%-32s %12s %12s%s%s %12s\n", "--------------------------------", rule, rule,
+		sk ? " " : "", sk ? rule : "", rule);
+	fprintf(out, "%-32s %12s %12s", "total", cli_num(read, a, sizeof(a)),
+		cli_num(written, b, sizeof(b)));
+	if (sk)
+		fprintf(out, " %12s", cli_num(skipped, d, sizeof(d)));
+	fprintf(out, " %12s\n", cli_num(rejected, c, sizeof(c)));
 	if (st->dropped)
 		fprintf(out,
 			"%llu of them left out by --lossy=drop (the target cannot hold them)\n",
@@ -202,9 +212,10 @@ static void summary_json(FILE *out, const struct gm_copy_stats *st, int rc, int 
 		gm_buf_puts(&b, i ? ",{\"" : "{\"");
 		gm_buf_puts(&b, r->is_rel ? "type\":" : "labels\":");
 		gm_json_put_string(&b, r->name, strlen(r->name), 0);
-		gm_buf_printf(&b, ",\"read\":%llu,\"written\":%llu,\"rejected\":%llu}",
+		gm_buf_printf(&b,
+			      ",\"read\":%llu,\"written\":%llu,\"skipped\":%llu,\"rejected\":%llu}",
 			      (unsigned long long)r->read, (unsigned long long)r->written,
-			      (unsigned long long)r->rejected);
+			      (unsigned long long)r->skipped, (unsigned long long)r->rejected);
 	}
 	gm_buf_puts(&b, "]}\n");
 	if (b.p)

@@ -95,9 +95,12 @@ int gm__ckpt_write(const char *path, const struct gm_ckpt *c)
 
 		gm_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
 		gm_json_put_string(&b, r->name, strlen(r->name), 0);
-		gm_buf_printf(&b, ",\"rel\":%s,\"read\":%llu,\"written\":%llu,\"rejected\":%llu}",
+		gm_buf_printf(&b,
+			      ",\"rel\":%s,\"read\":%llu,\"written\":%llu,\"skipped\":%llu,"
+			      "\"rejected\":%llu}",
 			      r->is_rel ? "true" : "false", (unsigned long long)r->read,
-			      (unsigned long long)r->written, (unsigned long long)r->rejected);
+			      (unsigned long long)r->written, (unsigned long long)r->skipped,
+			      (unsigned long long)r->rejected);
 	}
 	gm_buf_puts(&b, "]");
 	if (c->before_nodes != UINT64_MAX && c->before_rels != UINT64_MAX)
@@ -246,6 +249,8 @@ static int get_rows(struct rd *d, struct gm_copy_stats *st)
 				error = get_u64(d, &row.written);
 			else if (!strcmp(t.text, "rejected"))
 				error = get_u64(d, &row.rejected);
+			else if (!strcmp(t.text, "skipped"))
+				error = get_u64(d, &row.skipped);
 			else
 				error = gm_json_skip(d->r);
 			if (error < 0)

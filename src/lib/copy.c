@@ -39,6 +39,7 @@ volatile int gm_interrupted;
 struct batch {
 	struct gm_record *rec;
 	size_t *row;
+	unsigned char *skip; /* the sink's skip_mask for this batch */
 	struct gm_arena *arena;
 	size_t n;
 };
@@ -220,7 +221,7 @@ static int batch_new(struct batch *b, size_t cap)
 	if ((error = gm_arena_new(&b->arena)) < 0)
 		return error;
 	if (!(b->rec = gm_malloc(cap * sizeof(*b->rec))) ||
-	    !(b->row = gm_malloc(cap * sizeof(size_t))))
+	    !(b->row = gm_malloc(cap * sizeof(size_t))) || !(b->skip = gm_malloc(cap)))
 		return GM_ENOMEM;
 	return 0;
 }
@@ -229,6 +230,7 @@ static void batch_free(struct batch *b)
 {
 	gm_free(b->rec);
 	gm_free(b->row);
+	gm_free(b->skip);
 	gm_arena_free(b->arena);
 }
 
@@ -243,6 +245,18 @@ static void batch_free(struct batch *b)
  * when a batch is handed over and that copy is what the checkpoint saves.
  * GMIG_THREADS=1 writes in the reading thread (one batch at a time).
  */
+
+/* The sink's write_batch of records [i, i + n) of b, which says in b->skip which it skipped. */
+static int write_batch(struct copy *c, struct batch *b, size_t i, size_t n)
+{
+	int error;
+
+	memset(b->skip + i, 0, n);
+	c->dst->skip_mask = b->skip + i;
+	error = c->dst_ops->write_batch(c->dst, b->rec + i, n);
+	c->dst->skip_mask = NULL;
+	return error;
+}
 
 enum { JOB_IDLE, JOB_QUEUED, JOB_DONE };
 
@@ -259,7 +273,7 @@ static void *writer_main(void *arg)
 		if (c->quit)
 			break;
 		pthread_mutex_unlock(&c->mu);
-		error = c->dst_ops->write_batch(c->dst, c->job.rec, c->job.n);
+		error = write_batch(c, &c->job, 0, c->job.n);
 		if (error < 0) /* the message is per thread: carry it over */
 			snprintf(c->job_msg, sizeof(c->job_msg), "%s", gm_error_last());
 		pthread_mutex_lock(&c->mu);
@@ -330,6 +344,7 @@ static void count_written(struct copy *c, const struct batch *b, size_t i)
 
 	for (int k = 0; k < 2 && sts[k]; k++) {
 		sts[k]->rows[b->row[i]].written++;
+		sts[k]->rows[b->row[i]].skipped += b->skip[i];
 		if (b->rec[i].kind == GM_NODE)
 			sts[k]->nodes_written++;
 		else
@@ -337,12 +352,12 @@ static void count_written(struct copy *c, const struct batch *b, size_t i)
 	}
 }
 
-static int write_one_by_one(struct copy *c, const struct batch *b)
+static int write_one_by_one(struct copy *c, struct batch *b)
 {
 	int error;
 
 	for (size_t i = 0; i < b->n; i++) {
-		error = c->dst_ops->write_batch(c->dst, &b->rec[i], 1);
+		error = write_batch(c, b, i, 1);
 		if (error == GM_EDATA || error == GM_EUNSUPPORTED) {
 			char reason[1024];
 
@@ -464,7 +479,7 @@ static int flush(struct copy *c)
 	}
 	c->cur.n -= gm__fault_lost(c->st->batches + 1, c->cur.n);
 	if (!c->threaded)
-		return complete(c, &c->cur, c->dst_ops->write_batch(c->dst, c->cur.rec, c->cur.n));
+		return complete(c, &c->cur, write_batch(c, &c->cur, 0, c->cur.n));
 	if (c->o->batch_done) { /* what the checkpoint after this batch will say */
 		gm_copy_stats_free(&c->snap);
 		if ((error = gm_copy_stats_add(&c->snap, c->st)) < 0)
@@ -892,6 +907,7 @@ int gm_copy_stats_add(struct gm_copy_stats *dst, const struct gm_copy_stats *src
 		dst->rows[j].read += s->read;
 		dst->rows[j].written += s->written;
 		dst->rows[j].rejected += s->rejected;
+		dst->rows[j].skipped += s->skipped;
 	}
 	dst->nodes_read += src->nodes_read;
 	dst->nodes_written += src->nodes_written;

@@ -58,3 +58,10 @@ falkordb_up() {
 	PY=$(sh "$SRV" python)
 	U="falkordb://$addr"
 }
+
+# rows_skipped FILE: the sum of the per-label "skipped" of a --json summary in FILE
+rows_skipped() {
+	python3 -c 'import json,sys
+d = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+print(sum(r["skipped"] for r in d["rows"]))' "$1"
+}

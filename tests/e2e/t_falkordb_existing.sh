@@ -95,6 +95,7 @@ contains out.txt '"skipped":0,' "... skips nothing"
 expect 0 "--skip-duplicates over keys from before" migrate --from src.jsonl --to "$U/g" \
 	--skip-duplicates --batch-size 250 --json
 contains out.txt '"skipped":900,' "... 300 nodes and 600 relationships skipped"
+check "... and per label and type" test "$(rows_skipped out.txt)" = 900
 contains out.txt '"nodes_written":1000,' "... counted as written: the nodes"
 contains out.txt '"relationships_written":4000,' "... and the relationships"
 contains out.txt '"verified":true' "... verified"

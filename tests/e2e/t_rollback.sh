@@ -78,6 +78,7 @@ check "... the store is unchanged" cmp now.jsonl pre.jsonl
 expect 0 "--fail-on-existing into a new store" migrate --from src.jsonl --to sqlite:new.db --fail-on-existing
 expect 0 "--skip-duplicates keeps what is there" migrate --from src.jsonl --to sqlite:pre.db --skip-duplicates --json
 contains out.txt '"skipped":900' "... 300 nodes and 600 relationships skipped"
+check "... and per label and type" test "$(rows_skipped out.txt)" = 900
 dump sqlite:pre.db | grep '"id":"n7",' >a.txt
 grep '"id":"n7",' pre.jsonl >b.txt
 check "... a node from before keeps its content" cmp a.txt b.txt
@@ -99,6 +100,7 @@ contains err.txt "keeps no record of runs" "... that runs are transactions there
 expect 0 "memorygraph --skip-duplicates" migrate --from memorygraph:mg.db --to memorygraph:mg2.db
 expect 0 "... a second run skips every key" migrate --from memorygraph:mg.db --to memorygraph:mg2.db --skip-duplicates --json
 contains out.txt '"skipped":600' "... all 600 records skipped"
+check "... and per label and type" test "$(rows_skipped out.txt)" = 600
 expect 2 "memorygraph --fail-on-existing" migrate --from memorygraph:mg.db --to memorygraph:mg2.db --fail-on-existing
 contains err.txt "already in the store (--fail-on-existing)" "... names the id"
 

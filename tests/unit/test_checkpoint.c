@@ -40,7 +40,7 @@ static int teardown(void **state)
 
 static void add_row(struct gm_copy_stats *st, const char *name, int rel, uint64_t n)
 {
-	struct gm_stat_row row = {(char *)name, rel, n, n - 1, 1};
+	struct gm_stat_row row = {(char *)name, rel, n, n - 1, 1, n / 100};
 	struct gm_copy_stats one = {0};
 
 	one.rows = &row;
@@ -89,6 +89,7 @@ static void test_round_trip(void **state)
 	assert_string_equal(r.st.rows[0].name, ":Person:Straße");
 	assert_int_equal(r.st.rows[0].is_rel, 0);
 	assert_int_equal(r.st.rows[0].written, 999);
+	assert_int_equal(r.st.rows[0].skipped, 10);
 	assert_int_equal(r.st.rows[1].is_rel, 1);
 	assert_int_equal(r.st.rows[1].rejected, 1);
 	assert_int_equal(gm_checkpoint_uris(path, &from, &to), 0);

@@ -84,6 +84,10 @@ struct gm_backend {
 	int64_t run;
 	/* records a sink left out because their key was already there (GM_EXISTING_SKIP) */
 	uint64_t skipped;
+	/* set by the core before each write_batch: one byte per record, zeroed; a sink
+	   that leaves record i out under GM_EXISTING_SKIP also sets skip_mask[i] = 1
+	   (for the per-label summary). NULL outside write_batch */
+	unsigned char *skip_mask;
 };
 
 struct gm_backend_ops {
