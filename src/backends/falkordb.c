@@ -196,8 +196,11 @@ struct fdb {
 
 static int server_error(struct fdb *s, const redisReply *r, const char *what)
 {
-	return gm_error_set(GM_EIO, "falkordb %s: %s: %.*s", s->where, what,
-			    (int)(r->len > 400 ? 400 : r->len), r->str ? r->str : "");
+	int noauth = r->str && !strncmp(r->str, "NOAUTH", 6);
+
+	return gm_error_set(GM_EIO, "falkordb %s: %s: %.*s%s", s->where, what,
+			    (int)(r->len > 400 ? 400 : r->len), r->str ? r->str : "",
+			    noauth ? " (give user:password@ in the URI or FALKORDB_PASSWORD)" : "");
 }
 
 static int io_error(struct fdb *s)
@@ -2474,12 +2477,14 @@ static int fdb_close(struct gm_backend *b)
 
 static int open_read(struct fdb *s)
 {
-	redisReply *r = redisCommand(s->c, "EXISTS %s", s->graph);
+	const char *argv[2] = {"EXISTS", s->graph};
+	redisReply *r;
 	int64_t n;
 	int error;
 
-	if (!r)
-		return io_error(s);
+	/* a server error (NOAUTH ...) is said as such, not as a missing graph */
+	if ((error = rcmd(s, &r, "cannot look for the graph", 2, argv, NULL)) < 0)
+		return error;
 	if (r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
 		freeReplyObject(r);
 		return gm_error_set(GM_ENOTFOUND, "falkordb %s: there is no graph '%s'", s->where,

@@ -182,6 +182,8 @@ expect 0 "verify over plain TCP agrees" verify --from big.jsonl --to "falkordb:/
 check "the server asks for a password now" test "$(redis CONFIG SET requirepass 'tls-s3cr3t')" = "b'OK'"
 PASS=tls-s3cr3t
 expect 2 "without a password over TLS the server refuses" verify --from small.jsonl --to "$S/g1?tls_ca=ca.pem"
+contains err.txt "cannot look for the graph: NOAUTH" "... and the message says it wants a password (not: no graph)"
+contains err.txt "FALKORDB_PASSWORD" "... and how to give one"
 expect 0 "user:password in the URI over TLS" migrate --from small.jsonl --to "rediss://default:tls-s3cr3t@127.0.0.1:$P1/g2?tls_ca=ca.pem"
 contains out.txt "verified: the target holds every record" "migrate with AUTH over TLS verified"
 check "the password is not printed" sh -c '! grep -q "tls-s3cr3t" out.txt err.txt'
