@@ -212,6 +212,12 @@ struct gm_migrate_opts {
  */
 int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate_opts *o,
 	       struct gm_copy_stats *stats);
+/**
+ * Why gm_migrate would not compare its copy with the source (a static text:
+ * a write-only target, standard input or output, a lossy mode), or NULL
+ * when it will.
+ */
+const char *gm_migrate_verify_skip(const char *from_uri, const char *to_uri, unsigned int lossy);
 /** Removes what run wrote in the store at uri (see gm_backend_ops.rollback). */
 int gm_rollback(const char *uri, int64_t run, uint64_t *nodes, uint64_t *rels);
 /**

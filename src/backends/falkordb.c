@@ -253,34 +253,6 @@ static int exec(struct fdb *s, const char *what)
 	return error;
 }
 
-static int unhex(int c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
-/* A %-decoded copy of n bytes at p. */
-static char *decode(const char *p, size_t n)
-{
-	char *d = gm_malloc(n + 1);
-	size_t k = 0;
-
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && unhex(p[i + 1]) >= 0 && unhex(p[i + 2]) >= 0) {
-			d[k++] = (char)(unhex(p[i + 1]) * 16 + unhex(p[i + 2]));
-			i += 2;
-		} else {
-			d[k++] = p[i];
-		}
-	}
-	d[k] = '\0';
-	return d;
-}
-
 static void wipe_free(char *p)
 {
 	if (!p)
@@ -292,17 +264,10 @@ static void wipe_free(char *p)
 
 static int param(struct fdb *s, const char *params, const char *name, char **out, const char *dflt)
 {
-	struct gm_str v;
+	char what[sizeof(s->where) + 16];
 
-	if (gm_params_get(params, name, &v)) {
-		if (!v.len)
-			return gm_error_set(GM_EINVAL, "parameter %s for falkordb %s is empty",
-					    name, s->where);
-		*out = decode(v.p, v.len);
-	} else {
-		*out = gm_strdup(dflt);
-	}
-	return *out ? 0 : GM_ENOMEM;
+	snprintf(what, sizeof(what), "falkordb %s", s->where);
+	return gm_params_dup(params, name, dflt, what, out);
 }
 
 static int check_params(struct fdb *s, const char *params)
@@ -353,10 +318,10 @@ static int connect_uri(struct fdb *s, const char *loc, const struct gm_open_opts
 		const char *c = memchr(loc, ':', (size_t)(at - loc));
 
 		if (c) {
-			user = decode(loc, (size_t)(c - loc));
-			pass = decode(c + 1, (size_t)(at - c - 1));
+			user = gm_uri_decode(loc, (size_t)(c - loc));
+			pass = gm_uri_decode(c + 1, (size_t)(at - c - 1));
 		} else {
-			user = decode(loc, (size_t)(at - loc));
+			user = gm_uri_decode(loc, (size_t)(at - loc));
 		}
 		if ((c && !pass) || !user) {
 			error = GM_ENOMEM;
@@ -379,10 +344,10 @@ static int connect_uri(struct fdb *s, const char *loc, const struct gm_open_opts
 		colon = slash;
 	}
 	if (hp[0] == '[')
-		host = decode(hp + 1, (size_t)(colon - hp - 2));
+		host = gm_uri_decode(hp + 1, (size_t)(colon - hp - 2));
 	else
-		host = decode(hp, (size_t)(colon - hp));
-	if (!host || !(s->graph = decode(slash + 1, strlen(slash + 1)))) {
+		host = gm_uri_decode(hp, (size_t)(colon - hp));
+	if (!host || !(s->graph = gm_uri_decode(slash + 1, strlen(slash + 1)))) {
 		error = GM_ENOMEM;
 		goto done;
 	}
@@ -1145,6 +1110,19 @@ static void extra_labels(struct fdb *s, struct gm_buf *b, const redisReply *list
 	}
 }
 
+/* "{s:FROM,e:TO" and ",k:KEY" when key is not NULL: a relationship's row of an UNWIND (open) */
+static void put_ends(struct fdb *s, struct gm_str from, struct gm_str to, const struct gm_str *key)
+{
+	gm_buf_puts(&s->q, "{s:");
+	gm__cy_put_string(&s->q, from.p, from.len, CY);
+	gm_buf_puts(&s->q, ",e:");
+	gm__cy_put_string(&s->q, to.p, to.len, CY);
+	if (key) {
+		gm_buf_puts(&s->q, ",k:");
+		gm__cy_put_string(&s->q, key->p, key->len, CY);
+	}
+}
+
 static void put_match_node(struct fdb *s, const char *var, const char *expr, struct gm_str lit);
 
 /* "(var:_gmig {_key: expr})": a node of gmig's by its key */
@@ -1410,14 +1388,7 @@ static int write_rels(struct fdb *s, const struct gm_record *recs, size_t n)
 				continue;
 			if (rows++)
 				gm_buf_putc(&s->q, ',');
-			gm_buf_puts(&s->q, "{s:");
-			gm__cy_put_string(&s->q, recs[j].from.p, recs[j].from.len, CY);
-			gm_buf_puts(&s->q, ",e:");
-			gm__cy_put_string(&s->q, recs[j].to.p, recs[j].to.len, CY);
-			if (keyed) {
-				gm_buf_puts(&s->q, ",k:");
-				gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
-			}
+			put_ends(s, recs[j].from, recs[j].to, keyed ? &recs[j].key : NULL);
 			gm_buf_puts(&s->q, ",p:");
 			if ((error = put_props(s, &s->q, &recs[j])) < 0)
 				return error;
@@ -1926,12 +1897,7 @@ static int undo_keyed(struct fdb *s, const struct gm_record *recs, size_t n, enu
 				gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
 				continue;
 			}
-			gm_buf_puts(&s->q, "{s:");
-			gm__cy_put_string(&s->q, recs[j].from.p, recs[j].from.len, CY);
-			gm_buf_puts(&s->q, ",e:");
-			gm__cy_put_string(&s->q, recs[j].to.p, recs[j].to.len, CY);
-			gm_buf_puts(&s->q, ",k:");
-			gm__cy_put_string(&s->q, recs[j].key.p, recs[j].key.len, CY);
+			put_ends(s, recs[j].from, recs[j].to, &recs[j].key);
 			gm_buf_putc(&s->q, '}');
 		}
 		if (kind == GM_NODE) {
@@ -2035,10 +2001,7 @@ static int undo_keyless(struct fdb *s, const struct gm_record *recs, size_t n)
 					continue;
 				if (nrows++)
 					gm_buf_putc(&s->q, ',');
-				gm_buf_puts(&s->q, "{s:");
-				gm__cy_put_string(&s->q, recs[j].from.p, recs[j].from.len, CY);
-				gm_buf_puts(&s->q, ",e:");
-				gm__cy_put_string(&s->q, recs[j].to.p, recs[j].to.len, CY);
+				put_ends(s, recs[j].from, recs[j].to, NULL);
 				gm_buf_putc(&s->q, '}');
 			}
 			gm_buf_puts(&s->q, "] AS row MATCH ");
@@ -2946,12 +2909,7 @@ static int rb_blob(struct fdb *s, const char *p, size_t len, uint64_t *nodes, ui
 					continue;
 				if (rows++)
 					gm_buf_putc(&s->q, ',');
-				gm_buf_puts(&s->q, "{s:");
-				gm__cy_put_string(&s->q, ents[j].f[1].p, ents[j].f[1].len, CY);
-				gm_buf_puts(&s->q, ",e:");
-				gm__cy_put_string(&s->q, ents[j].f[2].p, ents[j].f[2].len, CY);
-				gm_buf_puts(&s->q, ",k:");
-				gm__cy_put_string(&s->q, ents[j].f[3].p, ents[j].f[3].len, CY);
+				put_ends(s, ents[j].f[1], ents[j].f[2], &ents[j].f[3]);
 				if (pass) {
 					gm_buf_puts(&s->q, ",p:");
 					gm_buf_put(&s->q, ents[j].f[4].p, ents[j].f[4].len);

@@ -13,23 +13,11 @@
 
 #define DEFAULT_BATCH 10000
 
-static int from_stdin(const char *from)
-{
-	const struct gm_backend_ops *ops;
-	const char *loc;
-
-	if (gm_backend_resolve(from, GM_OPEN_READ, &ops, &loc) < 0) {
-		gm_error_clear();
-		return 0;
-	}
-	return (ops->caps & GM_CAP_FILE) && (!*loc || !strcmp(loc, "-"));
-}
-
 void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_opts *o,
 	      const struct gm_copy_stats *st, int no_verify)
 {
 	const struct gm_backend_ops *ops;
-	const char *loc;
+	const char *loc, *skip;
 	uint64_t n = 0, r = 0, records = st->nodes_read + st->rels_read + st->unreadable;
 	uint64_t batch = o->batch_size ? o->batch_size : DEFAULT_BATCH;
 	int counted = gm_backend_count_uri(from, &n, &r), exists = 0, store;
@@ -102,14 +90,9 @@ void cli_plan(FILE *out, const char *from, const char *to, const struct gm_copy_
 		fprintf(out, "  rate         at most %.0f records/s\n", o->rate);
 	else
 		fprintf(out, "  rate         unlimited\n");
-	if (no_verify)
-		fprintf(out, "  verify       no (--no-verify)\n");
-	else if (!(ops->caps & GM_CAP_READ))
-		fprintf(out, "  verify       no: the target's format cannot be read back\n");
-	else if (o->lossy)
-		fprintf(out, "  verify       no: --lossy changes values on purpose\n");
-	else if (from_stdin(from) || ((ops->caps & GM_CAP_FILE) && (!*loc || !strcmp(loc, "-"))))
-		fprintf(out, "  verify       no: stdin and stdout cannot be read again\n");
+	skip = no_verify ? "--no-verify" : gm_migrate_verify_skip(from, to, o->lossy);
+	if (skip)
+		fprintf(out, "  verify       no: %s\n", skip);
 	else
 		fprintf(out,
 			"  verify       the target against the source, every record, after the "

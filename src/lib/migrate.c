@@ -58,10 +58,15 @@ struct mig {
 	struct gm_ckpt ck;
 	struct gm_copy_stats base; /* counts of earlier sessions of the run */
 	int written;		   /* a checkpoint of this run is on disk */
-	int verify_failed;	   /* the committed target differs from the source */
 	int created;		   /* a new run whose target file did not exist before */
 	int opened;		   /* the target was opened: the run started there */
 };
+
+/* A file backend's location that is standard input or output. */
+static int is_stdio(const struct gm_backend_ops *ops, const char *loc)
+{
+	return (ops->caps & GM_CAP_FILE) && (!*loc || !strcmp(loc, "-"));
+}
 
 /* ~/.gmig/checkpoints/NAME.gmig-checkpoint for a server's store: NAME is the
    URI without its password, other characters than [A-Za-z0-9._-] as '_', and a
@@ -107,7 +112,7 @@ char *gm_checkpoint_default(const char *uri)
 		return NULL;
 	if (!(ops->caps & GM_CAP_FILE) && (ops->caps & GM_CAP_TXN))
 		return home_checkpoint(uri); /* a server's store */
-	if (!(ops->caps & GM_CAP_FILE) || !*loc || !strcmp(loc, "-"))
+	if (!(ops->caps & GM_CAP_FILE) || is_stdio(ops, loc))
 		return NULL;
 	n = strlen(loc);
 	if (!(p = gm_malloc(n + sizeof(CKPT_SUFFIX))))
@@ -190,6 +195,28 @@ static void count_before(struct mig *m, const struct gm_backend_ops *ops, const 
 		m->ck.before_nodes = m->ck.before_rels = UINT64_MAX;
 }
 
+const char *gm_migrate_verify_skip(const char *from_uri, const char *to_uri, unsigned int lossy)
+{
+	const struct gm_backend_ops *src_ops, *ops;
+	const char *src_loc, *to_loc, *q;
+	struct gm_str l;
+
+	if (gm_backend_resolve(from_uri, GM_OPEN_READ, &src_ops, &src_loc) < 0 ||
+	    gm_backend_resolve(to_uri, GM_OPEN_WRITE, &ops, &to_loc) < 0) {
+		gm_error_clear(); /* the copy said why: nothing to compare */
+		return "an end cannot be opened";
+	}
+	if (!(ops->caps & GM_CAP_READ))
+		return "the target's format cannot be read back";
+	if (is_stdio(src_ops, src_loc) || is_stdio(ops, to_loc))
+		return "stdin and stdout cannot be read again";
+	if (lossy)
+		return "--lossy changes values on purpose";
+	if ((q = strchr(to_loc, '?')) && gm_params_get(q + 1, "lossy", &l))
+		return "lossy= changes values on purpose";
+	return NULL;
+}
+
 /* Step 5: the committed target against the source (see the top of the file). */
 static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 			const struct gm_backend_ops *ops, struct gm_copy_stats *st)
@@ -198,31 +225,11 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	struct gm_verify_report *rep;
 	struct timespec t0;
 	uint64_t rejected[2] = {0, 0}, before[2] = {m->ck.before_nodes, m->ck.before_rels};
-	const struct gm_backend_ops *src_ops;
-	const char *src_loc, *to_loc;
-	struct gm_str lossy;
+	char msg[1024];
 	int error, ok = 1;
 
-	if (!(ops->caps & GM_CAP_READ)) {
-		st->verify_skip = "the target's format cannot be read back";
+	if ((st->verify_skip = gm_migrate_verify_skip(from_uri, to_uri, m->ck.lossy)))
 		return 0;
-	}
-	if (gm_backend_resolve(from_uri, GM_OPEN_READ, &src_ops, &src_loc) < 0 ||
-	    gm_backend_resolve(to_uri, GM_OPEN_WRITE, &ops, &to_loc) < 0)
-		return GM_EINVAL; /* gm_backend_resolve said why (gm_migrate resolved both before) */
-	if (((src_ops->caps & GM_CAP_FILE) && (!*src_loc || !strcmp(src_loc, "-"))) ||
-	    ((ops->caps & GM_CAP_FILE) && (!*to_loc || !strcmp(to_loc, "-")))) {
-		st->verify_skip = "stdin and stdout cannot be read again";
-		return 0;
-	}
-	if (m->ck.lossy) {
-		st->verify_skip = "--lossy changes values on purpose";
-		return 0;
-	}
-	if (strchr(to_loc, '?') && gm_params_get(strchr(to_loc, '?') + 1, "lossy", &lossy)) {
-		st->verify_skip = "lossy= changes values on purpose";
-		return 0;
-	}
 	if (!(rep = gm_malloc(sizeof(*rep))))
 		return GM_ENOMEM;
 	memset(&vo, 0, sizeof(vo));
@@ -232,10 +239,8 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 	st->verify_seconds = gm__seconds_since(&t0);
 	if (error < 0) {
 		gm_free(rep);
-		char msg[1024];
-
 		snprintf(msg, sizeof(msg), "%s", gm_error_last()); /* not formatted into itself */
-		m->verify_failed = st->verify_failed =
+		st->verify_failed =
 			1; /* a copy that cannot be read back is not known to be exact */
 		return gm_error_set(error, "the copy could not be verified: %s", msg);
 	}
@@ -255,7 +260,7 @@ static int verify_after(struct mig *m, const char *from_uri, const char *to_uri,
 		return 0;
 	}
 	st->verify = rep;
-	m->verify_failed = st->verify_failed = 1;
+	st->verify_failed = 1;
 	return gm_error_set(GM_EDATA,
 			    "the target differs from the source: nodes %llu missing, %llu changed, "
 			    "%llu extra; relationships %llu missing, %llu changed, %llu extra",
@@ -444,7 +449,7 @@ int gm_migrate(const char *from_uri, const char *to_uri, const struct gm_migrate
 	}
 	/* a wrong file is not left under the final name: a replaced file, or a
 	   store this run created that cannot roll a run back */
-	if (m.verify_failed && !o->no_rollback && (ops->caps & GM_CAP_FILE) &&
+	if (stats->verify_failed && !o->no_rollback && (ops->caps & GM_CAP_FILE) &&
 	    (!(ops->caps & GM_CAP_EXISTING) || (m.created && !ops->rollback)) &&
 	    remove_target(loc) == 0) {
 		stats->committed = 0;

@@ -301,6 +301,46 @@ void gm_backend_close(struct gm_backend *b)
 		gm_error_set(code, "%s", saved);
 }
 
+static int unhex(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+char *gm_uri_decode(const char *p, size_t n)
+{
+	char *d = gm_malloc(n + 1);
+	size_t k = 0;
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '%' && i + 2 < n && unhex(p[i + 1]) >= 0 && unhex(p[i + 2]) >= 0) {
+			d[k++] = (char)(unhex(p[i + 1]) * 16 + unhex(p[i + 2]));
+			i += 2;
+		} else {
+			d[k++] = p[i];
+		}
+	}
+	d[k] = '\0';
+	return d;
+}
+
+int gm_params_dup(const char *params, const char *key, const char *dflt, const char *what,
+		  char **out)
+{
+	struct gm_str v;
+
+	*out = NULL;
+	if (!gm_params_get(params, key, &v))
+		return !dflt || (*out = gm_strdup(dflt)) ? 0 : GM_ENOMEM;
+	if (!v.len)
+		return gm_error_set(GM_EINVAL, "parameter %s for %s is empty", key, what);
+	return (*out = gm_uri_decode(v.p, v.len)) ? 0 : GM_ENOMEM;
+}
+
 int gm_params_get(const char *params, const char *key, struct gm_str *val)
 {
 	size_t klen = strlen(key);

@@ -84,38 +84,10 @@ const char *gm__tls_params_find(const char *p, size_t *len)
 	return NULL;
 }
 
-static int unhex(int c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 /* The %-decoded value of parameter name in *out (NULL when absent). */
 static int param(const struct gm__tls_conf *conf, const char *name, char **out)
 {
-	struct gm_str v;
-	size_t k = 0;
-
-	*out = NULL;
-	if (!gm_params_get(conf->params, name, &v))
-		return 0;
-	if (!v.len)
-		return gm_error_set(GM_EINVAL, "parameter %s for %s is empty", name, conf->what);
-	if (!(*out = gm_malloc(v.len + 1)))
-		return GM_ENOMEM;
-	for (size_t i = 0; i < v.len; i++) {
-		if (v.p[i] == '%' && i + 2 < v.len && unhex(v.p[i + 1]) >= 0 &&
-		    unhex(v.p[i + 2]) >= 0) {
-			(*out)[k++] = (char)(unhex(v.p[i + 1]) * 16 + unhex(v.p[i + 2]));
-			i += 2;
-		} else {
-			(*out)[k++] = v.p[i];
-		}
-	}
-	(*out)[k] = '\0';
-	return 0;
+	return gm_params_dup(conf->params, name, NULL, conf->what, out);
 }
 
 /* OpenSSL's reason for the last failure of this thread, else dflt. */

@@ -277,6 +277,15 @@ int gm_backend_resolve(const char *uri, enum gm_open_mode mode, const struct gm_
  * sets *val (not NUL-terminated, no %-decoding) when present, else 0.
  */
 int gm_params_get(const char *params, const char *key, struct gm_str *val);
+/** A NUL-terminated copy of n bytes at p with %XX decoded (a URI part); NULL: ENOMEM. */
+char *gm_uri_decode(const char *p, size_t n);
+/**
+ * Sets *out to parameter key's %-decoded value (gm_free it), or a copy of dflt
+ * when key is absent (NULL when dflt is). An empty value is refused (GM_EINVAL,
+ * "parameter KEY for WHAT is empty").
+ */
+int gm_params_dup(const char *params, const char *key, const char *dflt, const char *what,
+		  char **out);
 /** Parses "stringify", "drop" or "stringify,drop" into GM_LOSSY_* bits (or-ed into *out). */
 int gm_lossy_parse(const char *p, size_t n, unsigned int *out);
 /**
